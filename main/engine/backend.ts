@@ -1,0 +1,191 @@
+// Chooses the tensor backend the engine runs on: the fastest one that actually works here.
+// Order: TensorFlow with CUDA (tfjs-node-gpu) > TensorFlow CPU (tfjs-node) > wasm (SIMD) > cpu.
+// tfjs-node(-gpu) are optional dependencies: their install downloads libtensorflow, which fails
+// offline, and then npm leaves them out. Every step records why a faster backend was passed over.
+import { createRequire } from 'node:module';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmKernelOverrides } from './kernels/wasm/register.ts';
+
+export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type BackendPreference = BackendName | 'auto';
+
+export interface BackendReport {
+  chosen: BackendName;
+  /** The name tfjs knows the backend by ('tensorflow', 'wasm', 'cpu'). */
+  tfBackend: string;
+  /** Why the chosen backend won, and why each other one was not used. */
+  reasons: Record<BackendName, string>;
+  /** How the preference was given: environment variable, setting, or automatic. */
+  source: 'env' | 'setting' | 'auto';
+  simd: boolean;
+  threads: number;
+  /** Kernels of ours registered over the stock ones (wasm only). */
+  kernelOverrides: string[];
+}
+
+export const BACKEND_ENV_VAR = 'SCEDIT_BACKEND';
+
+const require = createRequire(import.meta.url);
+
+let current: BackendReport | null = null;
+let pending: Promise<BackendReport> | null = null;
+
+export function parseBackendPreference(value: string | undefined): BackendPreference | null {
+  if (value === undefined || value.trim() === '') return null;
+  const v = value.trim().toLowerCase();
+  if (v === 'auto') return 'auto';
+  if ((BACKEND_NAMES as readonly string[]).includes(v)) return v as BackendName;
+  throw new Error(
+    `Unknown backend "${value}" in ${BACKEND_ENV_VAR} or settings; use one of: auto, ${BACKEND_NAMES.join(', ')}.`,
+  );
+}
+
+type Attempt = { ok: true; tfBackend: string } | { ok: false; why: string };
+
+function loadTensorflowPackage(pkg: '@tensorflow/tfjs-node-gpu' | '@tensorflow/tfjs-node'): Attempt {
+  try {
+    require.resolve(pkg);
+  } catch {
+    return {
+      ok: false,
+      why: `${pkg} is not installed (an optional dependency; its install downloads libtensorflow, which needs internet${pkg.endsWith('gpu') ? ' and CUDA' : ''})`,
+    };
+  }
+  try {
+    require(pkg);
+  } catch (err) {
+    return { ok: false, why: `${pkg} is installed but failed to load: ${firstLine(err)}` };
+  }
+  return { ok: true, tfBackend: 'tensorflow' };
+}
+
+function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0] ?? msg;
+}
+
+async function activate(tfBackend: string): Promise<boolean> {
+  try {
+    return await tf.setBackend(tfBackend);
+  } catch {
+    return false;
+  }
+}
+
+/** True when the TensorFlow backend reports a CUDA device. */
+function tensorflowUsesGpu(): boolean {
+  const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
+  return backend.isUsingGpuDevice === true;
+}
+
+async function tryBackend(name: BackendName): Promise<Attempt> {
+  switch (name) {
+    case 'tensorflow-gpu': {
+      const loaded = loadTensorflowPackage('@tensorflow/tfjs-node-gpu');
+      if (!loaded.ok) return loaded;
+      if (!(await activate('tensorflow')))
+        return { ok: false, why: 'the TensorFlow backend failed to start' };
+      if (!tensorflowUsesGpu()) return { ok: false, why: 'tfjs-node-gpu loaded but found no CUDA device' };
+      return loaded;
+    }
+    case 'tensorflow': {
+      const loaded = loadTensorflowPackage('@tensorflow/tfjs-node');
+      if (!loaded.ok) return loaded;
+      if (!(await activate('tensorflow')))
+        return { ok: false, why: 'the TensorFlow backend failed to start' };
+      return loaded;
+    }
+    case 'wasm': {
+      // Without SIMD wasm is slower but still ahead of cpu; the report says which it got.
+      if (!(await activate('wasm'))) return { ok: false, why: 'the wasm backend failed to initialise' };
+      return { ok: true, tfBackend: 'wasm' };
+    }
+    case 'cpu':
+      if (!(await activate('cpu'))) return { ok: false, why: 'the cpu backend failed to start' };
+      return { ok: true, tfBackend: 'cpu' };
+  }
+}
+
+export interface InitBackendOptions {
+  /** The user's setting; the environment variable wins over it. */
+  setting?: BackendPreference;
+  /** Skip our kernel overrides on wasm (to measure the stock kernels). */
+  stockKernels?: boolean;
+}
+
+async function choose(options: InitBackendOptions): Promise<BackendReport> {
+  const fromEnv = parseBackendPreference(process.env[BACKEND_ENV_VAR]);
+  const preference: BackendPreference = fromEnv ?? options.setting ?? 'auto';
+  const source: BackendReport['source'] = fromEnv ? 'env' : options.setting ? 'setting' : 'auto';
+
+  const reasons = {} as Record<BackendName, string>;
+  const order: readonly BackendName[] = preference === 'auto' ? BACKEND_NAMES : [preference];
+  for (const name of BACKEND_NAMES) {
+    if (!order.includes(name)) reasons[name] = `not tried: ${preference} was requested (${source})`;
+  }
+  let chosen: BackendName | null = null;
+  let tfBackend = '';
+  for (const name of order) {
+    const attempt = await tryBackend(name);
+    if (attempt.ok) {
+      chosen = name;
+      tfBackend = attempt.tfBackend;
+      reasons[name] = preference === 'auto' ? 'the fastest backend available here' : `requested (${source})`;
+      break;
+    }
+    reasons[name] = attempt.why;
+  }
+  if (chosen === null) {
+    const tried = order.map((n) => `${n}: ${reasons[n]}`).join('; ');
+    throw new Error(`No tensor backend could start (${tried}).`);
+  }
+  for (const name of BACKEND_NAMES) {
+    reasons[name] ??= 'not needed: a faster backend was available';
+  }
+  await tf.ready();
+  const kernelOverrides = tfBackend === 'wasm' && !options.stockKernels ? registerWasmKernelOverrides() : [];
+  return {
+    chosen,
+    tfBackend,
+    reasons,
+    source,
+    simd: tfBackend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
+    threads: 1,
+    kernelOverrides,
+  };
+}
+
+/** Starts the backend once per process; later calls return the same report. */
+export function initBackend(options: InitBackendOptions = {}): Promise<BackendReport> {
+  if (current) return Promise.resolve(current);
+  pending ??= choose(options).then(
+    (report) => {
+      current = report;
+      return report;
+    },
+    (err) => {
+      pending = null;
+      throw err;
+    },
+  );
+  return pending;
+}
+
+export function backendReport(): BackendReport | null {
+  return current;
+}
+
+export function describeBackend(report: BackendReport): string {
+  const lines = [`backend: ${report.chosen} (tfjs "${report.tfBackend}", chosen by ${report.source})`];
+  if (report.tfBackend === 'wasm') {
+    lines.push(`  wasm SIMD: ${report.simd ? 'yes' : 'no'}, threads: ${report.threads}`);
+    lines.push(
+      `  kernel overrides: ${report.kernelOverrides.length ? report.kernelOverrides.join(', ') : 'none'}`,
+    );
+  }
+  for (const name of BACKEND_NAMES) lines.push(`  ${name}: ${report.reasons[name]}`);
+  return lines.join('\n');
+}
