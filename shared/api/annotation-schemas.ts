@@ -1,0 +1,69 @@
+// StudioApi: turning a picture into a condition map (canny, pose, depth, scribble).
+import { z } from 'zod';
+import { ImageBase64 } from './common-schemas.ts';
+
+const outputSize = {
+  /** Size of the map; null: the input image's size. */
+  width: z.number().int().min(8).max(4096).nullable().default(null),
+  height: z.number().int().min(8).max(4096).nullable().default(null),
+};
+
+export const AnnotateRequest = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('canny'),
+      image: ImageBase64,
+      low: z.number().min(0).max(1000).default(100),
+      high: z.number().min(0).max(1000).default(200),
+      ...outputSize,
+    })
+    .refine((r) => r.low <= r.high, { message: 'low threshold must not exceed high', path: ['low'] }),
+  z.object({
+    kind: z.literal('pose'),
+    image: ImageBase64,
+    /** Keypoints below this confidence are left out, not guessed. */
+    minConfidence: z.number().min(0).max(1).default(0.3),
+    maxPeople: z.number().int().min(1).max(20).default(6),
+    ...outputSize,
+  }),
+  z.object({
+    kind: z.literal('depth'),
+    image: ImageBase64,
+    /** A depth estimator by name from the models folder; null: the default one. */
+    model: z.string().min(1).max(200).nullable().default(null),
+    ...outputSize,
+  }),
+  z.object({
+    kind: z.literal('scribble'),
+    image: ImageBase64,
+    /** 0..255 luminance threshold before thinning; null: chosen from the image. */
+    threshold: z.number().min(0).max(255).nullable().default(null),
+    ...outputSize,
+  }),
+]);
+export type AnnotateRequest = z.infer<typeof AnnotateRequest>;
+
+/** The OpenPose JSON pose editors exchange (see shared/pose/openpose-json.ts). */
+export const OpenPoseJsonSchema = z.object({
+  canvas_width: z.number(),
+  canvas_height: z.number(),
+  people: z.array(
+    z.object({
+      pose_keypoints_2d: z.array(z.number()),
+      hand_left_keypoints_2d: z.array(z.number()).nullable(),
+      hand_right_keypoints_2d: z.array(z.number()).nullable(),
+      face_keypoints_2d: z.array(z.number()).nullable(),
+    }),
+  ),
+});
+
+export const AnnotateResult = z.object({
+  /** The condition map as a PNG, base64. */
+  map: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  /** Pose only: the detected people, editable in the pose editor. */
+  pose: OpenPoseJsonSchema.nullable(),
+  durationMs: z.number(),
+});
+export type AnnotateResult = z.infer<typeof AnnotateResult>;
