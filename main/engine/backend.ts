@@ -4,6 +4,8 @@
 // offline, and then npm leaves them out. Every step records why a faster backend was passed over.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients (the tfjs umbrella package would); training needs them.
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmKernelOverrides } from './kernels/wasm/register.ts';

@@ -1,7 +1,19 @@
 // Our wasm kernels, registered over tfjs's stock ones. One file per kernel; this is the list.
 import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { batchMatMulConfig } from './batch-mat-mul.ts';
+import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
+import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.ts';
+import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input.ts';
+import { rememberStockKernel, stockKernel } from './stock-kernels.ts';
 
-const overrides: KernelConfig[] = [];
+const overrides: KernelConfig[] = [
+  batchMatMulConfig,
+  conv2DBackpropFilterConfig,
+  conv2DBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+];
 
 let registered = false;
 
@@ -9,10 +21,22 @@ let registered = false;
 export function registerWasmKernelOverrides(): string[] {
   if (!registered) {
     for (const config of overrides) {
+      rememberStockKernel(config.kernelName);
       if (getKernel(config.kernelName, 'wasm')) unregisterKernel(config.kernelName, 'wasm');
       registerKernel(config);
     }
     registered = true;
   }
   return overrides.map((k) => k.kernelName);
+}
+
+/** Puts the stock kernels back (for benchmarks that compare them with ours). */
+export function unregisterWasmKernelOverrides(): void {
+  if (!registered) return;
+  for (const config of overrides) {
+    unregisterKernel(config.kernelName, 'wasm');
+    const stock = stockKernel(config.kernelName);
+    if (stock) registerKernel(stock);
+  }
+  registered = false;
 }
