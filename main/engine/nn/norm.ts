@@ -1,0 +1,71 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Param, ParamScope } from './params.ts';
+
+export interface GroupNormConfig {
+  groups: number;
+  channels: number;
+  /** LDM: 1e-5 in ResBlocks (GroupNorm32), 1e-6 in the SpatialTransformer and the VAE. */
+  eps: number;
+}
+
+/** GroupNorm over NHWC input; `weight`/`bias` per channel, as nn.GroupNorm(affine=True). */
+export class GroupNorm {
+  readonly weight: Param;
+  readonly bias: Param;
+
+  constructor(
+    scope: ParamScope,
+    readonly config: GroupNormConfig,
+  ) {
+    if (config.channels % config.groups !== 0) {
+      throw new Error(
+        `GroupNorm ${scope.prefix}: ${config.channels} channels do not split into ${config.groups} groups.`,
+      );
+    }
+    this.weight = scope.create('weight', [config.channels], 'plain', { kind: 'ones' });
+    this.bias = scope.create('bias', [config.channels], 'plain', { kind: 'zeros' });
+  }
+
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      const [b, h, w, c] = x.shape;
+      const g = this.config.groups;
+      const grouped = tf.reshape(x, [b, h * w, g, c / g]);
+      const { mean, variance } = tf.moments(grouped, [1, 3], true);
+      const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, this.config.eps)));
+      return tf.add(
+        tf.mul(tf.reshape(normed, [b, h, w, c]), this.weight.value),
+        this.bias.value,
+      ) as tf.Tensor4D;
+    });
+  }
+}
+
+export interface LayerNormConfig {
+  features: number;
+  eps?: number;
+}
+
+/** LayerNorm over the last axis (nn.LayerNorm, eps 1e-5 by default). */
+export class LayerNorm {
+  readonly weight: Param;
+  readonly bias: Param;
+  private readonly eps: number;
+
+  constructor(
+    scope: ParamScope,
+    readonly config: LayerNormConfig,
+  ) {
+    this.weight = scope.create('weight', [config.features], 'plain', { kind: 'ones' });
+    this.bias = scope.create('bias', [config.features], 'plain', { kind: 'zeros' });
+    this.eps = config.eps ?? 1e-5;
+  }
+
+  apply<T extends tf.Tensor>(x: T): T {
+    return tf.tidy(() => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
+      return tf.add(tf.mul(normed, this.weight.value), this.bias.value) as T;
+    });
+  }
+}
