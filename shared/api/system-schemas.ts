@@ -76,4 +76,7 @@ export const DebugJobRequest = z.object({
   /** Throw an ordinary error at this step. */
   failAtStep: z.number().int().min(0).nullable().default(null),
 });
-export const DebugJobResult = z.object({ steps: z.number().int(), workerPid: z.number().int() });
+export const DebugJobResult = z.object({
+  steps: z.number().int() /** The worker thread that ran it (a restarted worker has a new one). */,
+  workerThreadId: z.number().int(),
+});
