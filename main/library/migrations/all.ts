@@ -1,0 +1,17 @@
+// The library's migrations, in order. Append new ones; never edit or reorder a released one.
+import type { Migration } from '../migration.ts';
+import { migration0001 } from './0001-initial.ts';
+import { migration0002 } from './0002-curation.ts';
+import { migration0003 } from './0003-training-runs.ts';
+import { migration0004 } from './0004-generations.ts';
+import { migration0005 } from './0005-search.ts';
+
+export const MIGRATIONS: readonly Migration[] = [
+  migration0001,
+  migration0002,
+  migration0003,
+  migration0004,
+  migration0005,
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
