@@ -1,11 +1,12 @@
 // Entry of the `scedit` command: dispatches to one module per sub-command.
 import type { CliCommand } from './command.ts';
 import { UsageError } from './command.ts';
+import { datasetCommand } from './commands/dataset.ts';
 import { infoCommand } from './commands/info.ts';
 import { serveCommand } from './commands/serve.ts';
 import { studioVersion } from './version.ts';
 
-const commands: CliCommand[] = [infoCommand, serveCommand];
+const commands: CliCommand[] = [infoCommand, serveCommand, datasetCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
