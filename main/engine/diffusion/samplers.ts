@@ -93,7 +93,7 @@ async function iterate(
         return { x: update(current, denoised, i), denoised };
       });
       x = next.x;
-      current.dispose();
+      if (x !== current) current.dispose();
       try {
         await options.callback?.({
           step: i,
