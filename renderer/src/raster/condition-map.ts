@@ -21,6 +21,6 @@ export function renderConditionMap(
     case 'depth':
       return renderDepthMap(layer, width, height, image);
     case 'pose':
-      return renderPoseMap(layer.people, width, height);
+      return renderPoseMap(layer.people, width, height, image);
   }
 }

@@ -5,7 +5,7 @@ import {
   skeletonSizes,
 } from '../../../shared/pose/openpose.ts';
 import type { PosePerson } from '../scene/types.ts';
-import { type Bitmap, createBitmap } from './bitmap.ts';
+import { type Bitmap, createBitmap, resampleBitmap } from './bitmap.ts';
 
 function fillEllipse(
   map: Bitmap,
@@ -43,7 +43,12 @@ function fillEllipse(
  * The OpenPose skeleton map pose-conditioned models were trained on (../shared/FORMATS.md):
  * black, limbs as ellipses in canonical order and colours, dimmed by 0.6, then the points.
  */
-export function renderPoseMap(people: readonly PosePerson[], width: number, height: number): Bitmap {
+export function renderPoseMap(
+  people: readonly PosePerson[],
+  width: number,
+  height: number,
+  image: Bitmap | null = null,
+): Bitmap {
   const map = createBitmap(width, height);
   const { limbHalfWidth, pointRadius } = skeletonSizes(width, height);
   OPENPOSE_LIMBS.forEach(([a, b], limb) => {
@@ -68,6 +73,16 @@ export function renderPoseMap(people: readonly PosePerson[], width: number, heig
     map.data[i] = Math.floor(map.data[i]! * SKELETON_LIMB_DIM);
     map.data[i + 1] = Math.floor(map.data[i + 1]! * SKELETON_LIMB_DIM);
     map.data[i + 2] = Math.floor(map.data[i + 2]! * SKELETON_LIMB_DIM);
+  }
+  if (image) {
+    // A picture under the skeleton (a restored map): limbs go over it, undimmed picture elsewhere.
+    const base = resampleBitmap(image, width, height);
+    for (let i = 0; i < map.data.length; i += 4) {
+      if (map.data[i] || map.data[i + 1] || map.data[i + 2]) continue;
+      map.data[i] = base.data[i]!;
+      map.data[i + 1] = base.data[i + 1]!;
+      map.data[i + 2] = base.data[i + 2]!;
+    }
   }
   for (const person of people) {
     person.keypoints.forEach((p, j) => {
