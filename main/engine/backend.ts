@@ -4,10 +4,10 @@
 // offline, and then npm leaves them out. Every step records why a faster backend was passed over.
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core alone registers no gradients (the tfjs umbrella package would); training needs them.
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerCpuKernelFixes } from './kernels/cpu/register.ts';
+import { registerGradients } from './kernels/register-gradients.ts';
 import { registerWasmKernelOverrides } from './kernels/wasm/register.ts';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -148,6 +148,9 @@ async function choose(options: InitBackendOptions): Promise<BackendReport> {
     reasons[name] ??= 'not needed: a faster backend was available';
   }
   await tf.ready();
+  registerGradients();
+  // The cpu backend is also the reference the wasm kernels are tested against, whichever is chosen.
+  registerCpuKernelFixes();
   const kernelOverrides = tfBackend === 'wasm' && !options.stockKernels ? registerWasmKernelOverrides() : [];
   return {
     chosen,

@@ -5,7 +5,14 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input.ts';
+import { meanConfig } from './mean.ts';
+import { resizeNearestNeighborConfig } from './resize-nearest-neighbor.ts';
+import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.ts';
+import { reverseConfig } from './reverse.ts';
+import { sliceConfig } from './slice.ts';
+import { splitVConfig } from './split-v.ts';
 import { rememberStockKernel, stockKernel } from './stock-kernels.ts';
+import { sumConfig } from './sum.ts';
 
 const overrides: KernelConfig[] = [
   batchMatMulConfig,
@@ -13,6 +20,13 @@ const overrides: KernelConfig[] = [
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  meanConfig,
+  resizeNearestNeighborConfig,
+  resizeNearestNeighborGradConfig,
+  reverseConfig,
+  sliceConfig,
+  splitVConfig,
+  sumConfig,
 ];
 
 let registered = false;
