@@ -241,6 +241,11 @@ export class Library {
     return { removedFiles: this.#release(hashes) };
   }
 
+  /** Runs several reads against one consistent snapshot (a deferred transaction). */
+  snapshot<T>(read: () => T): T {
+    return this.db.transaction(read).deferred();
+  }
+
   checkIntegrity(): IntegrityReport {
     return checkIntegrity(this.db, this.store);
   }
