@@ -5,6 +5,7 @@ import {
   sigmaToTimestep,
   timestepToSigma,
 } from '../../../../main/engine/diffusion/schedule.ts';
+import { scheduleFromDiffusersConfig } from '../../../../main/engine/diffusion/scheduler-config.ts';
 import { inferenceTimesteps, karrasSigmas, samplerSigmas } from '../../../../main/engine/diffusion/sigmas.ts';
 
 describe('noise schedules', () => {
@@ -140,5 +141,51 @@ describe('inference timesteps and sigmas', () => {
     [10, 5.05, 0.1].forEach((v, i) => {
       expect(linear[i]).toBeCloseTo(v, 12);
     });
+  });
+});
+
+describe('diffusers scheduler_config.json', () => {
+  it('reads Stable Diffusion 1.5 and 2.1-v configs into the same schedules', () => {
+    const sd15 = scheduleFromDiffusersConfig(
+      {
+        _class_name: 'PNDMScheduler',
+        beta_end: 0.012,
+        beta_schedule: 'scaled_linear',
+        beta_start: 0.00085,
+        num_train_timesteps: 1000,
+        set_alpha_to_one: false,
+        skip_prk_steps: true,
+        steps_offset: 1,
+        trained_betas: null,
+        clip_sample: false,
+      },
+      'sd15/scheduler_config.json',
+    );
+    expect(sd15).toEqual({ schedule: { ...SD15_SCHEDULE, prediction: undefined } });
+    expect(makeSchedule(sd15.schedule).sigmaMax).toBeCloseTo(makeSchedule(SD15_SCHEDULE).sigmaMax, 12);
+    const v = scheduleFromDiffusersConfig(
+      {
+        beta_schedule: 'scaled_linear',
+        prediction_type: 'v_prediction',
+        rescale_betas_zero_snr: true,
+        timestep_spacing: 'trailing',
+      },
+      'v.json',
+    );
+    expect(v.schedule).toMatchObject({ prediction: 'v_prediction', rescaleZeroTerminalSnr: true });
+    expect(v.spacing).toBe('trailing');
+  });
+
+  it('names the file and the field it cannot use', () => {
+    expect(() => scheduleFromDiffusersConfig({ beta_schedule: 'sigmoid' }, 'x.json')).toThrow(
+      /x\.json: "beta_schedule" is "sigmoid"; supported: linear, scaled_linear, squaredcos_cap_v2/,
+    );
+    expect(() => scheduleFromDiffusersConfig({ trained_betas: [0.1, 0.2] }, 'x.json')).toThrow(
+      /x\.json: "trained_betas"/,
+    );
+    expect(() => scheduleFromDiffusersConfig({ beta_start: '0.1' }, 'x.json')).toThrow(
+      /"beta_start" must be a number/,
+    );
+    expect(() => scheduleFromDiffusersConfig([], 'x.json')).toThrow(/x\.json: is not a JSON object/);
   });
 });
