@@ -137,7 +137,7 @@ describe('slice, split, reverse and nearest resize on wasm match the cpu backend
       tf.tidy(() => [
         ...tf.split(x, 3, 3),
         tf.reverse(x, [1]),
-        tf.image.resizeNearestNeighbor(x, [8, 8]),
+        tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [8, 8]),
         tf.sum(x, [1, 2]),
       ]);
     tf.dispose(run());

@@ -55,7 +55,7 @@ function attention(x: tf.Tensor3D, p: Record<string, tf.Tensor>, heads: number):
   const weights = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)));
   const mixed = tf.matMul(weights, v);
   const merged = tf.reshape(tf.transpose(tf.reshape(mixed, [b, heads, t, d]), [0, 2, 1, 3]), [b, t, c]);
-  return linear(merged, p.wo!);
+  return linear(merged as tf.Tensor3D, p.wo!);
 }
 
 function network(x: tf.Tensor4D, p: Record<string, tf.Tensor>): tf.Tensor4D {
