@@ -1,7 +1,7 @@
 // Serves the built renderer (out/web) over HTTP for browser mode. Only files inside the root are
 // served; anything else is a 404.
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -13,6 +13,7 @@ const CONTENT_TYPES: Record<string, string> = {
   '.svg': 'image/svg+xml',
   '.wasm': 'application/wasm',
   '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
 };
 
 export function resolveStaticPath(root: string, urlPath: string): string | null {
@@ -30,17 +31,22 @@ export function resolveStaticPath(root: string, urlPath: string): string | null 
   return full;
 }
 
-export function createStaticServer(root: string): Server {
-  return createServer((req, res) => {
-    const file = resolveStaticPath(root, req.url ?? '/');
-    if (!file || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
-      'x-content-type-options': 'nosniff',
-    });
-    createReadStream(file).pipe(res);
+/** Sends the file the URL names under root, or a 404. */
+export function sendStaticFile(
+  root: string,
+  urlPath: string,
+  res: ServerResponse,
+  headers: OutgoingHttpHeaders = {},
+): void {
+  const file = resolveStaticPath(root, urlPath);
+  if (!file || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404, { ...headers, 'content-type': 'text/plain' }).end('not found');
+    return;
+  }
+  res.writeHead(200, {
+    ...headers,
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'x-content-type-options': 'nosniff',
   });
+  createReadStream(file).pipe(res);
 }

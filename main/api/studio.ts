@@ -1,0 +1,57 @@
+// Opens the studio's back end once per process: settings, the engine worker, the job queue.
+// The Electron main process, the HTTP/WebSocket server and the CLI each hold one Studio and call
+// it with (method, input); everything goes through dispatchCall.
+import { mkdirSync } from 'node:fs';
+import type { JobProgress } from '../../shared/api/progress.ts';
+import { EngineWorker } from '../jobs/engine-worker-client.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
+import { resolveDataDir } from '../library/data-dir.ts';
+import type { StudioContext, StudioHandlers, StudioMode } from './context.ts';
+import { dispatchCall } from './dispatch.ts';
+import { studioHandlers } from './handlers.ts';
+import { SettingsStore } from './settings-store.ts';
+
+export const TEST_HOOKS_ENV_VAR = 'SCEDIT_TEST_HOOKS';
+
+export interface OpenStudioOptions {
+  mode: StudioMode;
+  /** Default: $SCEDIT_DATA_DIR, else ~/.scedit-studio. */
+  dataDir?: string;
+  /** Default: SCEDIT_TEST_HOOKS=1 in the environment. */
+  testHooks?: boolean;
+  /** Override handlers (tests use this to reach a method with a controlled failure). */
+  handlers?: Partial<StudioHandlers>;
+}
+
+export interface Studio {
+  readonly context: StudioContext;
+  call(method: unknown, input: unknown, onProgress?: (progress: JobProgress) => void): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export function openStudio(options: OpenStudioOptions): Studio {
+  const dataDir = resolveDataDir(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const settings = new SettingsStore(dataDir);
+  const testHooks = options.testHooks ?? process.env[TEST_HOOKS_ENV_VAR] === '1';
+  const engine = new EngineWorker({ backend: settings.get().backend, testHooks });
+  engine.start();
+  const context: StudioContext = {
+    mode: options.mode,
+    dataDir,
+    testHooks,
+    jobs: new JobQueue(),
+    engine,
+    settings,
+    trainingJobs: new Map(),
+  };
+  const handlers: StudioHandlers = { ...studioHandlers, ...options.handlers };
+  return {
+    context,
+    call: (method, input, onProgress) => dispatchCall(handlers, context, method, input, { onProgress }),
+    async close() {
+      context.jobs.close();
+      await engine.stop();
+    },
+  };
+}
