@@ -99,11 +99,11 @@ export function prepareMix(mix: TunerMix): PreparedMix {
       if (active.length === 0 && sc.length === 0) return undefined;
       return (j, skip) =>
         tf.tidy(() => {
-          let out: tf.Tensor4D = skip;
+          let out: tf.Tensor = skip;
           if (active.length > 0) {
-            let control: tf.Tensor4D | null = null;
+            let control: tf.Tensor | null = null;
             for (const p of active) {
-              let c = p.use.tuner.control(j, skip, p.hints[j]!);
+              let c: tf.Tensor = p.use.tuner.control(j, skip, p.hints[j]!);
               const mask = p.masks[j];
               if (mask) c = tf.mul(c, mask);
               c = tf.mul(c, p.use.weight);
@@ -112,7 +112,7 @@ export function prepareMix(mix: TunerMix): PreparedMix {
             out = tf.add(out, tf.mul(control!, controlScale));
           }
           for (const u of sc) out = tf.add(out, tf.mul(u.tuner.residual(j, skip), u.scale));
-          return out;
+          return out as tf.Tensor4D;
         });
     },
     dispose() {
