@@ -260,6 +260,47 @@ describe('sampler details', () => {
     }
   });
 
+  it('takes the DPM-Solver++(2M) steps of Lu et al. in the variance-preserving form', async () => {
+    // Written from the paper (lambda = log(alpha / sigma), data prediction, second order with the
+    // previous estimate, first order at the first and the last step), on SD's uneven linspace.
+    const sigmas = samplerSigmas(sd, 12);
+    const gaussian: GaussianData = { mu: [0.3], s: [0.6] };
+    const exact = (x: number, sigma: number) => 0.3 + (0.36 / (0.36 + sigma * sigma)) * (x - 0.3);
+    const start = [2.1 * sigmas[0]!, -0.8 * sigmas[0]!];
+    const xT = tf.tensor(start, [2, 1, 1, 1]);
+    const out = await sample('dpmpp_2m', exactDenoiser(gaussian), xT, sigmas);
+    const vp = (sigma: number) => ({
+      alpha: 1 / Math.sqrt(1 + sigma * sigma),
+      sigma: sigma / Math.sqrt(1 + sigma * sigma),
+    });
+    const want = start.map((x0) => {
+      let x = x0 * vp(sigmas[0]!).alpha;
+      let previous: number | null = null;
+      let hPrevious = 0;
+      for (let i = 0; i + 1 < sigmas.length; i++) {
+        const s = vp(sigmas[i]!);
+        const m = exact(x / s.alpha, sigmas[i]!);
+        const next = sigmas[i + 1]!;
+        if (next === 0) {
+          x = m; // alpha = 1, sigma = 0: the data estimate itself
+          break;
+        }
+        const t = vp(next);
+        const h = Math.log(t.alpha / t.sigma) - Math.log(s.alpha / s.sigma);
+        const d = previous === null ? m : m + (h / hPrevious / 2) * (m - previous);
+        x = (t.sigma / s.sigma) * x - t.alpha * Math.expm1(-h) * d;
+        previous = m;
+        hPrevious = h;
+      }
+      return x;
+    });
+    const got = Array.from(out.dataSync());
+    want.forEach((v, k) => {
+      expect(got[k]).toBeCloseTo(v, 5);
+    });
+    tf.dispose([xT, out]);
+  });
+
   it('turns exact epsilon and v networks into the exact denoiser', () => {
     for (const prediction of ['epsilon', 'v_prediction'] as const) {
       const schedule = makeSchedule({ ...SD15_SCHEDULE, prediction });
