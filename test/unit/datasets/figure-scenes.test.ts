@@ -41,7 +41,10 @@ describe('figure scenes', () => {
     const seen: Record<string, Set<string>> = {};
     for (let i = 0; i < 400; i++) {
       const l = sampleFigureScene(1, i).labels;
-      for (const [k, v] of Object.entries(l)) (seen[k] ??= new Set()).add(String(v));
+      for (const [k, v] of Object.entries(l)) {
+        seen[k] ??= new Set();
+        seen[k].add(String(v));
+      }
     }
     expect([...seen.pose!].sort()).toEqual([...POSE_CLASSES].sort());
     expect([...seen.figureColor!].sort()).toEqual([...COLOR_NAMES].sort());
