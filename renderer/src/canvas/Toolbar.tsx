@@ -271,6 +271,14 @@ export function Toolbar() {
     <div className="toolbar">
       <ToolButtons layer={layer} tool={tool} />
       {layer && <ToolOptions layer={layer} tool={tool} />}
+      <button
+        type="button"
+        className="fit-button"
+        title="Fit the canvas to the window"
+        onClick={() => studio.view.set({ fitRequest: studio.view.value.fitRequest + 1 })}
+      >
+        Fit
+      </button>
     </div>
   );
 }

@@ -137,13 +137,21 @@ export function Workspace() {
     return () => observer.disconnect();
   }, []);
 
-  // Refit when the window or the canvas size changes, not on every edit.
   const sceneWidth = scene.width;
   const sceneHeight = scene.height;
+  // Fit the canvas to the window until the artist zooms or pans; a new canvas size fits again.
+  const userMovedRef = useRef(false);
+  const { fitRequest } = useSmallStore(studio.view);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: these are the signals to fit again
   useEffect(() => {
-    if (size.width > 0 && size.height > 0)
+    userMovedRef.current = false;
+  }, [sceneWidth, sceneHeight, fitRequest]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: fitRequest asks for a fit
+  useEffect(() => {
+    if (size.width > 0 && size.height > 0 && !userMovedRef.current) {
       setView(fitScene({ width: sceneWidth, height: sceneHeight }, size));
-  }, [size, sceneWidth, sceneHeight]);
+    }
+  }, [size, sceneWidth, sceneHeight, fitRequest]);
 
   // Tests and the status bar read where the scene is on screen.
   useEffect(() => {
@@ -260,11 +268,13 @@ export function Workspace() {
     e.evt.preventDefault();
     const p = stageRef.current?.getPointerPosition();
     if (!p) return;
+    userMovedRef.current = true;
     setView((v) => zoomAt(v, e.evt.deltaY < 0 ? 1.1 : 1 / 1.1, p));
   }
 
   function onDragEnd(e: KonvaEventObject<DragEvent>) {
     if (e.target !== stageRef.current) return;
+    userMovedRef.current = true;
     setView((v) => ({ ...v, x: e.target.x(), y: e.target.y() }));
   }
 

@@ -17,6 +17,8 @@ export interface ViewState {
   /** Bumped when the history or library changes, so lists reload. */
   readonly historyVersion: number;
   readonly libraryVersion: number;
+  /** Bumped by the Fit button: the canvas fits the window again. */
+  readonly fitRequest: number;
 }
 
 /** Everything the studio's UI shares; created once, outside React. */
@@ -37,7 +39,12 @@ export function createStudio(): Studio {
     scene,
     tools: createToolStore(),
     notices,
-    view: new SmallStore<ViewState>({ backgroundUrl: null, historyVersion: 0, libraryVersion: 0 }),
+    view: new SmallStore<ViewState>({
+      backgroundUrl: null,
+      historyVersion: 0,
+      libraryVersion: 0,
+      fitRequest: 0,
+    }),
     generation: new SmallStore<GenerationSettings>({ ...DEFAULT_GENERATION_SETTINGS, seed: randomSeed() }),
     run(action, args) {
       try {

@@ -1,0 +1,213 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildWebUi,
+  chromiumAvailable,
+  collectPageErrors,
+  dragThrough,
+  launchChromium,
+  type ServedStudio,
+  sceneToScreen,
+  screenshot,
+  serveStudio,
+} from './studio-harness.ts';
+
+interface SceneJson {
+  width: number;
+  height: number;
+  activeLayerId: string | null;
+  layers: {
+    id: string;
+    kind: string;
+    strokes?: { tool: string; points: number[]; width: number }[];
+    people?: { id: string; keypoints: ([number, number] | null)[] }[];
+  }[];
+}
+
+const scene = (page: Page) =>
+  page.evaluate(() =>
+    (window as unknown as { sceditStudio: { scene(): unknown } }).sceditStudio.scene(),
+  ) as Promise<SceneJson>;
+
+/** Reads back one pixel of what the canvas shows, at a scene point. */
+async function shownPixel(page: Page, x: number, y: number): Promise<number[]> {
+  const p = await sceneToScreen(page, x, y);
+  return page.evaluate(
+    ({ sx, sy }) => {
+      const canvas = document.querySelector('[data-testid="workspace"] canvas') as HTMLCanvasElement;
+      const r = canvas.getBoundingClientRect();
+      const ratio = canvas.width / r.width;
+      const ctx = canvas.getContext('2d');
+      if (!ctx) return [];
+      return [
+        ...ctx.getImageData(Math.floor((sx - r.left) * ratio), Math.floor((sy - r.top) * ratio), 1, 1).data,
+      ];
+    },
+    { sx: p.x, sy: p.y },
+  );
+}
+
+describe.skipIf(!chromiumAvailable())('studio canvas in Chromium', () => {
+  let studio: ServedStudio;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    buildWebUi();
+    [studio, browser] = await Promise.all([serveStudio(), launchChromium()]);
+    page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+    errors = collectPageErrors(page);
+    await page.goto(studio.url);
+    await page.getByRole('heading', { name: 'Layers' }).waitFor();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await studio?.stop();
+  });
+
+  it('opens with the engine connected and its backend in the status bar', async () => {
+    await page.getByText(/Backend: /).waitFor({ timeout: 20_000 });
+    await screenshot(page, 'e2e-01-start');
+    expect(await page.locator('footer').innerText()).toMatch(/Engine (ready|starting)/);
+  });
+
+  it('draws brush strokes and a straight line on an edge layer, with undo and redo', async () => {
+    await page.getByRole('button', { name: '+ Edges' }).click();
+    await dragThrough(page, [
+      [100, 120],
+      [200, 160],
+      [300, 120],
+      [400, 160],
+    ]);
+    await dragThrough(page, [
+      [100, 300],
+      [150, 330],
+      [220, 300],
+    ]);
+    await page.getByRole('button', { name: 'Straight line' }).click();
+    await dragThrough(page, [
+      [80, 420],
+      [250, 440],
+      [430, 420],
+    ]);
+    let s = await scene(page);
+    const edges = s.layers.find((l) => l.kind === 'edge')!;
+    expect(edges.strokes).toHaveLength(3);
+    // The line tool keeps only its two end points.
+    expect(edges.strokes![2]!.points).toHaveLength(4);
+    expect(edges.strokes![2]!.points[0]).toBeCloseTo(80, 0);
+    expect(edges.strokes![2]!.points[2]).toBeCloseTo(430, 0);
+    // What the canvas shows is the condition map: white on the stroke, dark beside it.
+    expect((await shownPixel(page, 200, 160))[0]).toBeGreaterThan(150);
+    expect((await shownPixel(page, 200, 230))[0]).toBeLessThan(30);
+    await screenshot(page, 'e2e-02-edge-strokes');
+
+    await page.keyboard.press('Control+z');
+    s = await scene(page);
+    expect(s.layers.find((l) => l.kind === 'edge')!.strokes).toHaveLength(2);
+    await page.keyboard.press('Control+z');
+    await page.keyboard.press('Control+Shift+z');
+    s = await scene(page);
+    expect(s.layers.find((l) => l.kind === 'edge')!.strokes).toHaveLength(2);
+    await page.getByRole('button', { name: 'Redo' }).click();
+    s = await scene(page);
+    expect(s.layers.find((l) => l.kind === 'edge')!.strokes).toHaveLength(3);
+
+    await page.getByRole('button', { name: 'Eraser' }).click();
+    await dragThrough(page, [
+      [190, 100],
+      [210, 190],
+    ]);
+    s = await scene(page);
+    expect(s.layers.find((l) => l.kind === 'edge')!.strokes!.at(-1)!.tool).toBe('eraser');
+    expect((await shownPixel(page, 200, 150))[0]).toBeLessThan(30);
+  });
+
+  it('drags a pose joint, saves the pose as OpenPose JSON and loads it back', async () => {
+    await page.getByRole('button', { name: '+ Pose' }).click();
+    await page.getByRole('button', { name: 'Add person' }).click();
+    let s = await scene(page);
+    const pose = s.layers.find((l) => l.kind === 'pose')!;
+    const wrist = pose.people![0]!.keypoints[4]!;
+    const from = await sceneToScreen(page, wrist[0], wrist[1]);
+    const to = await sceneToScreen(page, 90, 80);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move(to.x, to.y, { steps: 8 });
+    await page.mouse.up();
+    s = await scene(page);
+    const moved = s.layers.find((l) => l.kind === 'pose')!.people![0]!.keypoints;
+    expect(moved[4]![0]).toBeCloseTo(90, -1);
+    expect(moved[4]![1]).toBeCloseTo(80, -1);
+    expect(moved[3]).toEqual(pose.people![0]!.keypoints[3]);
+    await screenshot(page, 'e2e-03-pose-joint-dragged');
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Save pose JSON' }).click(),
+    ]);
+    const savedPath = await download.path();
+    const json = JSON.parse(readFileSync(savedPath, 'utf8'));
+    expect(json.canvas_width).toBe(s.width);
+    expect(json.people).toHaveLength(1);
+    const kp = json.people[0].pose_keypoints_2d as number[];
+    expect(kp).toHaveLength(54);
+    expect(kp[12]).toBeCloseTo(moved[4]![0], 3);
+    expect(kp[13]).toBeCloseTo(moved[4]![1], 3);
+
+    await page.getByRole('button', { name: 'Delete person' }).click();
+    expect((await scene(page)).layers.find((l) => l.kind === 'pose')!.people).toHaveLength(0);
+    await page.getByTestId('pose-json-input').setInputFiles(savedPath);
+    await page.getByText(/Loaded 1 person/).waitFor();
+    const loaded = (await scene(page)).layers.find((l) => l.kind === 'pose')!.people![0]!.keypoints;
+    expect(loaded[4]![0]).toBeCloseTo(moved[4]![0], 3);
+    expect(loaded[4]![1]).toBeCloseTo(moved[4]![1], 3);
+
+    await page.getByRole('button', { name: 'Mirror' }).click();
+    const mirrored = (await scene(page)).layers.find((l) => l.kind === 'pose')!.people![0]!.keypoints;
+    // The raised right wrist becomes the left wrist, on the other side.
+    expect(mirrored[7]![1]).toBeCloseTo(loaded[4]![1], 3);
+    expect(mirrored[7]![0]).toBeGreaterThan(loaded[4]![0]);
+    await screenshot(page, 'e2e-04-pose-loaded-mirrored');
+    await page.keyboard.press('Control+z');
+  });
+
+  it('paints depth with a gradient and a soft brush', async () => {
+    await page.getByRole('button', { name: '+ Depth' }).click();
+    await page.getByRole('button', { name: 'Gradient' }).click();
+    await dragThrough(page, [
+      [256, 20],
+      [256, 490],
+    ]);
+    // Shown at the layer's 0.8 opacity over black.
+    expect((await shownPixel(page, 256, 30))[0]).toBeGreaterThan(170);
+    expect((await shownPixel(page, 256, 480))[0]).toBeLessThan(60);
+    await page.getByRole('button', { name: 'Depth brush' }).click();
+    await dragThrough(page, [
+      [150, 400],
+      [350, 400],
+    ]);
+    const s = await scene(page);
+    const depth = s.layers.find((l) => l.kind === 'depth') as unknown as { ops: { type: string }[] };
+    expect(depth.ops.map((o) => o.type)).toEqual(['gradient', 'stroke']);
+    await screenshot(page, 'e2e-05-depth');
+  });
+
+  it('zooms with the wheel around the pointer', async () => {
+    const ws = page.getByTestId('workspace');
+    const before = Number(await ws.getAttribute('data-zoom'));
+    const p = await sceneToScreen(page, 256, 256);
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.wheel(0, -300);
+    await expect.poll(async () => Number(await ws.getAttribute('data-zoom'))).toBeGreaterThan(before);
+    const q = await sceneToScreen(page, 256, 256);
+    expect(Math.abs(q.x - p.x)).toBeLessThan(2);
+  });
+
+  it('had no console errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
