@@ -1,0 +1,152 @@
+// `npm run bench -- backend [--runs N] [--backends wasm,wasm-stock,cpu]`: GFLOP/s of the products
+// training spends its time in, per backend, side by side: wasm with our kernel overrides, wasm
+// with tfjs's stock kernels, and the cpu backend (one run each: it is ~100x slower). Medians.
+import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../../main/engine/backend.ts';
+import {
+  registerWasmKernelOverrides,
+  unregisterWasmKernelOverrides,
+} from '../../main/engine/kernels/wasm/register.ts';
+import { median, table, timeRuns } from './stats.ts';
+
+type Mode = 'wasm' | 'wasm-stock' | 'cpu';
+const MODES: Mode[] = ['wasm', 'wasm-stock', 'cpu'];
+
+interface Workload {
+  name: string;
+  flops: number;
+  /** Builds the inputs once; returns the operation to time. */
+  prepare: () => { run: () => void; dispose: () => void };
+}
+
+function random(shape: number[]): tf.Tensor {
+  return tf.randomUniform(shape, -1, 1, 'float32', 7);
+}
+
+function conv(kind: 'forward' | 'backward-input' | 'backward-filter', x: number[], co: number): Workload {
+  const [n, h, w, ci] = x as [number, number, number, number];
+  const filter = [3, 3, ci, co];
+  const dyShape = [n, h, w, co];
+  return {
+    name: `conv3x3 ${kind} [${x}]->${co}`,
+    flops: 2 * n * h * w * 9 * ci * co,
+    prepare: () => {
+      const xs = random(x);
+      const ws = random(filter);
+      const dy = random(dyShape);
+      const strides: [number, number] = [1, 1];
+      const run = () => {
+        let out: tf.Tensor;
+        if (kind === 'forward') out = tf.conv2d(xs as tf.Tensor4D, ws as tf.Tensor4D, 1, 'same');
+        else if (kind === 'backward-input')
+          out = tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy, filter: ws },
+              { strides, pad: 'same', dataFormat: 'NHWC', inputShape: x },
+            ) as tf.Tensor;
+        else
+          out = tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: xs, dy },
+              { strides, pad: 'same', dataFormat: 'NHWC', filterShape: filter },
+            ) as tf.Tensor;
+        out.dispose();
+      };
+      return { run, dispose: () => tf.dispose([xs, ws, dy]) };
+    },
+  };
+}
+
+function matmul(name: string, a: number[], b: number[], transposeA: boolean, transposeB: boolean): Workload {
+  const batch = a.length === 3 ? a[0]! : 1;
+  const m = transposeA ? a[a.length - 1]! : a[a.length - 2]!;
+  const k = transposeA ? a[a.length - 2]! : a[a.length - 1]!;
+  const n = transposeB ? b[b.length - 2]! : b[b.length - 1]!;
+  return {
+    name: `${name} [${a}]${transposeA ? 'ᵀ' : ''} x [${b}]${transposeB ? 'ᵀ' : ''}`,
+    flops: 2 * batch * m * k * n,
+    prepare: () => {
+      const x = random(a);
+      const y = random(b);
+      return {
+        run: () => tf.matMul(x, y, transposeA, transposeB).dispose(),
+        dispose: () => tf.dispose([x, y]),
+      };
+    },
+  };
+}
+
+const workloads: Workload[] = [
+  conv('forward', [1, 64, 64, 128], 128),
+  conv('backward-input', [1, 64, 64, 128], 128),
+  conv('backward-filter', [1, 64, 64, 128], 128),
+  conv('forward', [8, 32, 32, 64], 64),
+  conv('backward-input', [8, 32, 32, 64], 64),
+  conv('backward-filter', [8, 32, 32, 64], 64),
+  matmul('matmul', [1024, 1024], [1024, 1024], false, false),
+  matmul('matmul', [1024, 1024], [1024, 1024], true, false),
+  matmul('matmul', [1024, 1024], [1024, 1024], false, true),
+  matmul('attention QKᵀ', [16, 256, 64], [16, 256, 64], false, true),
+  matmul('attention PV', [16, 256, 256], [16, 256, 64], false, false),
+  matmul('attention batched', [16, 256, 64], [16, 64, 256], false, false),
+];
+
+async function switchTo(mode: Mode): Promise<void> {
+  if (mode === 'cpu') {
+    await tf.setBackend('cpu');
+    return;
+  }
+  await tf.setBackend('wasm');
+  if (mode === 'wasm') registerWasmKernelOverrides();
+  else unregisterWasmKernelOverrides();
+}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export default async function backendBench(args: string[]): Promise<void> {
+  const runs = Number(option(args, '--runs') ?? 5);
+  const modes = (option(args, '--backends')?.split(',') ?? MODES) as Mode[];
+  for (const m of modes)
+    if (!MODES.includes(m)) throw new Error(`--backends: unknown "${m}" (use ${MODES.join(', ')})`);
+  process.env.SCEDIT_BACKEND ??= 'wasm';
+  const report = await initBackend();
+  if (report.tfBackend !== 'wasm')
+    throw new Error(`this benchmark needs the wasm backend, got ${report.tfBackend}`);
+  const os = await import('node:os');
+  console.log(
+    `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; wasm SIMD ${report.simd}, threads ${report.threads}; ${runs} runs (cpu: 1), medians`,
+  );
+
+  const gflops = new Map<string, Record<Mode, string>>();
+  for (const mode of modes) {
+    await switchTo(mode);
+    for (const w of workloads) {
+      const row = gflops.get(w.name) ?? ({} as Record<Mode, string>);
+      const { run, dispose } = w.prepare();
+      try {
+        const times = mode === 'cpu' ? await timeRuns(run, 1, 0) : await timeRuns(run, runs, 1);
+        row[mode] = (w.flops / (median(times) * 1e6)).toFixed(1);
+      } catch (err) {
+        const missing = /not registered/.test(String(err));
+        if (!missing) console.error(`${w.name} on ${mode}: ${String(err)}`);
+        row[mode] = missing ? 'missing' : 'error';
+      } finally {
+        dispose();
+      }
+      gflops.set(w.name, row);
+    }
+  }
+  await switchTo('wasm');
+  console.log('GFLOP/s');
+  console.log(table(workloads.map((w) => ({ workload: w.name, ...gflops.get(w.name) }))));
+}
