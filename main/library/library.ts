@@ -18,7 +18,7 @@ import { checkIntegrity, removeUnreferencedFiles } from './integrity.ts';
 import { TrainingRunRepository } from './training-run-repository.ts';
 import { writeSafetensorsWithMetadata } from './tuner-export.ts';
 import type { TunerInspector } from './tuner-inspector.ts';
-import { inspectTunerFile, TUNER_FORMAT_VERSION, TUNER_METADATA_KEYS } from './tuner-inspector.ts';
+import { inspectTunerFile, TUNER_METADATA_KEYS } from './tuner-inspector.ts';
 import type { TunerRecord } from './tuner-repository.ts';
 import { normaliseTag, TunerRepository } from './tuner-repository.ts';
 
@@ -164,7 +164,8 @@ export class Library {
 
   /**
    * Writes the tuner's file to `target` (a file path, or a folder to write `<name>.safetensors`
-   * into) with name, tags, notes and rating in its metadata. Returns the path written.
+   * into) with name, tags, notes and rating added to the metadata it already carries (format,
+   * kind, config, base model). Returns the path written.
    */
   async exportTuner(id: number, target: string, options: { overwrite?: boolean } = {}): Promise<string> {
     const t = this.tuners.require(id);
@@ -178,11 +179,6 @@ export class Library {
       throw new Error(`tuner ${t.id} "${t.name}": its file is missing from the store`);
     const K = TUNER_METADATA_KEYS;
     await writeSafetensorsWithMetadata(this.store.pathOf(t.fileHash), path, {
-      [K.formatVersion]: t.config.metadata[K.formatVersion] ?? String(TUNER_FORMAT_VERSION),
-      [K.kind]: t.kind,
-      ...(t.condition ? { [K.condition]: t.condition } : {}),
-      [K.baseModelId]: t.config.baseModelId,
-      [K.baseModelHash]: t.baseModel.hash,
       [K.name]: t.name,
       [K.tags]: JSON.stringify(t.tags),
       [K.notes]: t.notes,

@@ -30,8 +30,8 @@ function expectConsistent(lib: Library): void {
 describe('killed mid-import', () => {
   for (const point of ['copy', 'stored', 'inserting'] as const) {
     it(`at "${point}": no row, no visible file, and the import works afterwards`, async () => {
-      // ~4 MB, so the copy is killed after its first MiB
-      const tuner = await writeTunerFile(join(t.dir, 'big.safetensors'), { channels: [512, 512] });
+      // ~3 MB, so the copy is killed after its first MiB
+      const tuner = await writeTunerFile(join(t.dir, 'big.safetensors'), { channels: [512, 512, 512] });
       const dataDir = join(t.dir, 'data');
       const run = spawnSync(process.execPath, ['--import', 'tsx', child, 'import', dataDir, tuner, point], {
         encoding: 'utf8',

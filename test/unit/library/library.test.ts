@@ -20,8 +20,9 @@ afterEach(() => {
   t.cleanup();
 });
 
+const seedOf = (name: string) => [...name].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
 const tuner = (name: string, o: Parameters<typeof writeTunerFile>[1] = {}) =>
-  writeTunerFile(join(t.dir, `${name}.safetensors`), { seed: name.length * 7 + name.charCodeAt(0), ...o });
+  writeTunerFile(join(t.dir, `${name}.safetensors`), { seed: seedOf(name), ...o });
 
 describe('Library: tuners', () => {
   it('opens a real database in the data folder with WAL and foreign keys', () => {
@@ -75,11 +76,20 @@ describe('Library: tuners', () => {
     }
   });
 
-  it('asks for the base model when the file does not name its hash', async () => {
-    const path = await tuner('foreign', { omit: [K.baseModelHash] });
-    await expect(lib.importTuner(path)).rejects.toThrow(/foreign\.safetensors: .*base model's hash/);
-    const r = await lib.importTuner(path, { baseModel: { modelId: 'tiny-sd', hash: 'd'.repeat(64) } });
-    expect(r.tuner.baseModel.hash).toBe('d'.repeat(64));
+  it('asks for the base model when the inspector cannot name its hash', async () => {
+    const path = await tuner('foreign');
+    const other = Library.open({
+      dataDir: join(t.dir, 'other'),
+      inspector: async (p) => ({ ...(await inspectTunerFile(p)), baseModelHash: null }),
+    });
+    try {
+      await expect(other.importTuner(path)).rejects.toThrow(/foreign\.safetensors: .*base model's hash/);
+      expect(other.store.scan().hashes).toEqual([]);
+      const r = await other.importTuner(path, { baseModel: { modelId: 'tiny-sd', hash: 'd'.repeat(64) } });
+      expect(r.tuner.baseModel.hash).toBe('d'.repeat(64));
+    } finally {
+      other.close();
+    }
   });
 
   it('renames, tags, notes, rates, and refuses bad values with clear messages', async () => {

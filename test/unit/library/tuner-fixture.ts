@@ -1,91 +1,83 @@
-// Small but real tuner files for library tests, written with the engine's safetensors writer.
+// Small but real tuner files for library tests, written by the engine's own tuner writer.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { initBackend } from '../../../main/engine/backend.ts';
 import type { TensorToWrite } from '../../../main/engine/io/safetensors.ts';
-import { writeSafetensors } from '../../../main/engine/io/safetensors.ts';
-import { TUNER_METADATA_KEYS as K } from '../../../main/library/tuner-inspector.ts';
+import { openSafetensors, writeSafetensors } from '../../../main/engine/io/safetensors.ts';
+import { CscTuner } from '../../../main/engine/tuners/csc-tuner.ts';
+import { ScTuner } from '../../../main/engine/tuners/sc-tuner.ts';
+import { saveTuner } from '../../../main/engine/tuners/tuner-file.ts';
 
 export const BASE_HASH = 'b'.repeat(64);
-
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 32 - 0.5;
-  }
-  return out;
-}
-
-function adapter(prefix: string, c: number, l: number, seed: number): TensorToWrite[] {
-  return [
-    { name: `${prefix}.ln1.weight`, dtype: 'F32', shape: [l, c], data: values(l * c, seed) },
-    { name: `${prefix}.ln1.bias`, dtype: 'F32', shape: [l], data: values(l, seed + 1) },
-    { name: `${prefix}.ln2.weight`, dtype: 'F32', shape: [c, l], data: values(c * l, seed + 2) },
-    { name: `${prefix}.ln2.bias`, dtype: 'F32', shape: [c], data: values(c, seed + 3) },
-  ];
-}
+export const DATASET_HASH = 'c'.repeat(64);
 
 export interface FixtureOptions {
   kind?: 'sc' | 'csc';
+  /** Different seeds give different weights, hence different files. */
   seed?: number;
+  /** Skip widths in encoder order (downscale doubles at each width change). */
   channels?: number[];
-  metadata?: Record<string, string>;
-  /** Leave these keys out of the metadata. */
-  omit?: string[];
-  tensors?: TensorToWrite[];
+  name?: string;
+  baseModel?: { id: string; hash: string };
 }
 
-export function tunerTensors(o: FixtureOptions = {}): TensorToWrite[] {
-  const channels = o.channels ?? [4, 8];
-  const seed = o.seed ?? 1;
-  if ((o.kind ?? 'sc') === 'sc')
-    return channels.flatMap((c, j) => adapter(`lsc_identity.${j}.tuner_op`, c, c, seed + j * 10));
-  return [
-    {
-      name: 'control_blocks.0.pre_hint_blocks.0.weight',
-      dtype: 'F32',
-      shape: [4, 3, 3, 3],
-      data: values(108, seed),
-    },
-    { name: 'control_blocks.0.pre_hint_blocks.0.bias', dtype: 'F32', shape: [4], data: values(4, seed + 1) },
-    ...channels.flatMap((c, i) => [
-      {
-        name: `control_blocks.0.dense_hint_blocks.${i}.1.weight`,
-        dtype: 'F32' as const,
-        shape: [c, 4, 3, 3],
-        data: values(c * 36, seed + i),
-      },
-      {
-        name: `control_blocks.0.dense_hint_blocks.${i}.1.bias`,
-        dtype: 'F32' as const,
-        shape: [c],
-        data: values(c, seed + i),
-      },
-      ...adapter(`control_blocks.0.lsc_tuner_blocks.${i}.tuner_op`, c, c, seed + i * 10),
-    ]),
-  ];
+function layout(channels: number[]) {
+  let downscale = 1;
+  return {
+    skips: channels.map((c, i) => {
+      if (i > 0 && c !== channels[i - 1]) downscale *= 2;
+      return { channels: c, downscale };
+    }),
+  };
 }
 
 export async function writeTunerFile(path: string, o: FixtureOptions = {}): Promise<string> {
-  const kind = o.kind ?? 'sc';
-  const metadata: Record<string, string> = {
-    [K.formatVersion]: '1',
-    [K.kind]: kind,
-    ...(kind === 'csc' ? { [K.condition]: 'canny' } : {}),
-    [K.baseModelId]: 'tiny-sd',
-    [K.baseModelHash]: BASE_HASH,
-    [K.config]: JSON.stringify({ downRatio: 1 }),
-    [K.training]: JSON.stringify({
-      steps: 100,
-      dataset: { folder: '/data/cats', imageCount: 12, hash: 'c'.repeat(64) },
-    }),
-    ...o.metadata,
-  };
-  for (const key of o.omit ?? []) delete metadata[key];
-  await writeSafetensors(path, o.tensors ?? tunerTensors(o), metadata);
+  await initBackend();
+  const skips = layout(o.channels ?? [4, 8]);
+  const seed = o.seed ?? 1;
+  const tuner =
+    (o.kind ?? 'sc') === 'sc'
+      ? new ScTuner({ layout: skips, downRatio: 1 }, { seed })
+      : new CscTuner(
+          {
+            layout: skips,
+            condition: 'canny',
+            latentFactor: 2,
+            conditionChannels: 3,
+            hintChannels: 8,
+            preHintRatio: 0.25,
+            denseHintKernel: 1,
+            downRatio: 1,
+          },
+          { seed },
+        );
+  try {
+    await saveTuner(path, tuner, {
+      baseModel: o.baseModel ?? { id: 'tiny-sd', hash: BASE_HASH },
+      ...(o.name ? { name: o.name } : {}),
+      training: { steps: 100, dataset: { folder: '/data/cats', imageCount: 12, hash: DATASET_HASH } },
+    });
+  } finally {
+    tuner.dispose();
+  }
   return path;
+}
+
+/** Copies a tuner file with its tensors or metadata changed (for files that must be refused). */
+export async function rewriteTunerFile(
+  source: string,
+  target: string,
+  change: (tensors: TensorToWrite[], metadata: Record<string, string>) => TensorToWrite[],
+): Promise<string> {
+  const file = await openSafetensors(source);
+  const tensors: TensorToWrite[] = [];
+  for (const name of file.keys())
+    tensors.push({ name, dtype: 'F32', shape: file.info(name).shape, data: await file.read(name) });
+  const metadata = { ...file.metadata };
+  await file.close();
+  await writeSafetensors(target, change(tensors, metadata), metadata);
+  return target;
 }
 
 /** A fresh temporary folder and a function that removes it. */

@@ -1,7 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inspectTunerFile, TUNER_METADATA_KEYS as K } from '../../../main/library/tuner-inspector.ts';
-import { BASE_HASH, tempDir, tunerTensors, writeTunerFile } from './tuner-fixture.ts';
+import { inspectTunerFile } from '../../../main/library/tuner-inspector.ts';
+import { BASE_HASH, DATASET_HASH, rewriteTunerFile, tempDir, writeTunerFile } from './tuner-fixture.ts';
 
 let t: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -20,7 +21,8 @@ describe('inspectTunerFile', () => {
       baseModelHash: BASE_HASH,
       parameterCount: 2 * (4 * 4 + 4) + 2 * (8 * 8 + 8),
       config: { downRatio: 1 },
-      dataset: { folder: '/data/cats', imageCount: 12, hash: 'c'.repeat(64) },
+      dataset: { folder: '/data/cats', imageCount: 12, hash: DATASET_HASH },
+      training: { steps: 100 },
     });
   });
 
@@ -30,49 +32,54 @@ describe('inspectTunerFile', () => {
     );
     expect(info.kind).toBe('csc');
     expect(info.condition).toBe('canny');
+    expect(info.parameterCount).toBeGreaterThan(2 * (4 * 4 + 4) + 2 * (8 * 8 + 8));
   });
 
-  it('names the file, the tensor and both shapes when an adapter is malformed', async () => {
-    const tensors = tunerTensors({ channels: [4] }).map((x) =>
-      x.name.endsWith('ln2.weight') ? { ...x, shape: [4, 2], data: new Float32Array(8) } : x,
+  it('names the file, the tensor and both shapes when a tensor has the wrong shape', async () => {
+    const good = await writeTunerFile(join(t.dir, 'good.safetensors'), { channels: [4] });
+    const bad = await rewriteTunerFile(good, join(t.dir, 'bad.safetensors'), (tensors) =>
+      tensors.map((x) => (x.name.endsWith('ln2.weight') ? { ...x, shape: [2, 8], data: x.data } : x)),
     );
-    const path = await writeTunerFile(join(t.dir, 'bad.safetensors'), { tensors });
-    await expect(inspectTunerFile(path)).rejects.toThrow(
-      /bad\.safetensors: tensor "lsc_identity\.0\.tuner_op\.ln2\.weight" has shape \[4, 2\], expected \[4, 4\]/,
+    await expect(inspectTunerFile(bad)).rejects.toThrow(
+      /bad\.safetensors: tensor "lsc_identity\.0\.tuner_op\.ln2\.weight" has shape \[2, 8\], expected \[4, 4\]/,
     );
   });
 
-  it('refuses missing adapter tensors, foreign tensors, mixed kinds and wrong metadata', async () => {
-    const missing = tunerTensors({ channels: [4] }).filter((x) => !x.name.endsWith('ln1.bias'));
-    await expect(
-      inspectTunerFile(await writeTunerFile(join(t.dir, 'a.safetensors'), { tensors: missing })),
-    ).rejects.toThrow(/a\.safetensors: tensor "lsc_identity\.0\.tuner_op\.ln1\.bias" is missing/);
-    const foreign = [
-      ...tunerTensors(),
-      { name: 'lora_up.weight', dtype: 'F32' as const, shape: [1], data: new Float32Array(1) },
-    ];
-    await expect(
-      inspectTunerFile(await writeTunerFile(join(t.dir, 'b.safetensors'), { tensors: foreign })),
-    ).rejects.toThrow(/b\.safetensors: tensor "lora_up\.weight" is not part of an SCEdit tuner/);
-    const mixed = [...tunerTensors(), ...tunerTensors({ kind: 'csc' })];
-    await expect(
-      inspectTunerFile(await writeTunerFile(join(t.dir, 'c.safetensors'), { tensors: mixed })),
-    ).rejects.toThrow(/c\.safetensors: tensor ".*" belongs to a (sc|csc) tuner but the file holds/);
-    await expect(
-      inspectTunerFile(await writeTunerFile(join(t.dir, 'd.safetensors'), { metadata: { [K.kind]: 'csc' } })),
-    ).rejects.toThrow(/d\.safetensors: metadata says a csc tuner but the tensors are a sc tuner's/);
-    await expect(
-      inspectTunerFile(await writeTunerFile(join(t.dir, 'e.safetensors'), { omit: [K.baseModelId] })),
-    ).rejects.toThrow(/e\.safetensors: metadata "scedit\.base_model_id" is missing/);
-    await expect(
-      inspectTunerFile(
-        await writeTunerFile(join(t.dir, 'f.safetensors'), { metadata: { [K.formatVersion]: '7' } }),
-      ),
-    ).rejects.toThrow(/f\.safetensors: tuner format version 7/);
+  it('refuses missing and extra tensors, and bad metadata, naming the file', async () => {
+    const good = await writeTunerFile(join(t.dir, 'good.safetensors'), { channels: [4] });
+    const missing = await rewriteTunerFile(good, join(t.dir, 'a.safetensors'), (ts) =>
+      ts.filter((x) => !x.name.endsWith('ln1.bias')),
+    );
+    await expect(inspectTunerFile(missing)).rejects.toThrow(
+      /a\.safetensors: tensor "lsc_identity\.0\.tuner_op\.ln1\.bias" is missing \(expected \[4\]\)/,
+    );
+    const extra = await rewriteTunerFile(good, join(t.dir, 'b.safetensors'), (ts) => [
+      ...ts,
+      { name: 'lora_up.weight', dtype: 'F32', shape: [1], data: new Float32Array(1) },
+    ]);
+    await expect(inspectTunerFile(extra)).rejects.toThrow(
+      /b\.safetensors: tensor "lora_up\.weight" is not part of this sc tuner/,
+    );
+    const wrongKind = await rewriteTunerFile(good, join(t.dir, 'c.safetensors'), (ts, m) => {
+      m.kind = 'lora';
+      return ts;
+    });
+    await expect(inspectTunerFile(wrongKind)).rejects.toThrow(/c\.safetensors: metadata "kind" is "lora"/);
+    const noBase = await rewriteTunerFile(good, join(t.dir, 'd.safetensors'), (ts, m) => {
+      delete m.base_model_hash;
+      return ts;
+    });
+    await expect(inspectTunerFile(noBase)).rejects.toThrow(/d\.safetensors: metadata names no base model/);
+    const foreign = await rewriteTunerFile(good, join(t.dir, 'e.safetensors'), (ts, m) => {
+      for (const k of Object.keys(m)) delete m[k];
+      return ts;
+    });
+    await expect(inspectTunerFile(foreign)).rejects.toThrow(
+      /e\.safetensors: not a tuner file of this studio/,
+    );
   });
 
   it('refuses a file that is not safetensors, naming it', async () => {
-    const { writeFileSync } = await import('node:fs');
     const path = join(t.dir, 'notes.safetensors');
     writeFileSync(path, 'hello world, not a tensor file');
     await expect(inspectTunerFile(path)).rejects.toThrow(/notes\.safetensors/);
