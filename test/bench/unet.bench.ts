@@ -1,0 +1,183 @@
+// `npm run bench -- unet [--runs N] [--stock]`: the embedded model on the chosen backend (wasm
+// unless SCEDIT_BACKEND says otherwise), median milliseconds of: the U-Net forward at batch 2 (the
+// guidance pair), a training step at batch 8 (epsilon MSE + Adam over every U-Net weight), the
+// VAE decode, the text encoder, and a 20-step 64×64 generation with guidance end to end.
+// Weights are the deterministic initial ones: speed does not depend on their values.
+// --stock measures tfjs's stock wasm kernels instead of our overrides.
+import os from 'node:os';
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackend, initBackend } from '../../main/engine/backend.ts';
+import { denoiserFromPredictor } from '../../main/engine/diffusion/denoiser.ts';
+import { guidedPredictor } from '../../main/engine/diffusion/guidance.ts';
+import { seededNoise } from '../../main/engine/diffusion/noise.ts';
+import { sample, startSample } from '../../main/engine/diffusion/samplers.ts';
+import { makeSchedule, SD15_SCHEDULE } from '../../main/engine/diffusion/schedule.ts';
+import { samplerSigmas } from '../../main/engine/diffusion/sigmas.ts';
+import { embedded } from '../../main/engine/models/configs/embedded.ts';
+import { EmbeddedTextEncoder } from '../../main/engine/models/text/text-encoder.ts';
+import { WordTokenizer } from '../../main/engine/models/text/tokenizer.ts';
+import { UNet } from '../../main/engine/models/unet/unet.ts';
+import { AutoencoderKL } from '../../main/engine/models/vae/vae.ts';
+import { median, table } from './stats.ts';
+
+interface Timing {
+  wall: number[];
+  cpu: number[];
+}
+
+/**
+ * Wall and process CPU milliseconds per run. tfjs-wasm runs on one thread, so on a machine shared
+ * with other jobs the CPU time is the better estimate of the wall time an idle machine would give.
+ */
+async function timeRuns(fn: () => Promise<void>, runs: number, warmup = 1): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    await fn();
+    wall.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { wall, cpu };
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  if (i < 0) return fallback;
+  const value = Number(args[i + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} needs a positive integer`);
+  return value;
+}
+
+export default async function unetBench(args: string[]): Promise<void> {
+  const runs = option(args, '--runs', 5);
+  const report = await initBackend({ stockKernels: args.includes('--stock') });
+  console.log(describeBackend(report));
+
+  const unet = new UNet(embedded.unet, { seed: 1 });
+  const vae = new AutoencoderKL(embedded.vae, { seed: 2 });
+  const captions = ['a red apple', 'a blue figure raising both arms beside a yellow ball', 'grinning face'];
+  const tokenizer = WordTokenizer.learn(captions, { contextLength: embedded.text.contextLength });
+  const text = new EmbeddedTextEncoder(tokenizer, embedded.text, { seed: 3 });
+  const latent: [number, number, number] = [16, 16, embedded.unet.inChannels];
+  const { contextLength } = text;
+  const dim = text.contextDim;
+  console.log(
+    `embedded: U-Net ${(unet.params.count() / 1e6).toFixed(2)} M, VAE ${(vae.params.count() / 1e6).toFixed(2)} M, text ${(text.transformer.params.count() / 1e6).toFixed(2)} M parameters (text at this tokenizer's vocab bound ${embedded.text.vocabSize})`,
+  );
+
+  const rows: Record<string, string | number>[] = [];
+  const record = (name: string, { wall, cpu }: Timing) => {
+    rows.push({
+      workload: name,
+      'median wall ms': median(wall),
+      'median cpu ms': median(cpu),
+      'min wall ms': Math.min(...wall),
+      runs: wall.length,
+    });
+    console.log(`${name}: median ${median(wall).toFixed(1)} ms wall, ${median(cpu).toFixed(1)} ms cpu`);
+  };
+
+  {
+    const x = tf.randomNormal([2, ...latent]) as tf.Tensor4D;
+    const t = tf.tensor1d([500, 500]);
+    const ctx = tf.randomNormal([2, contextLength, dim]) as tf.Tensor3D;
+    record(
+      'U-Net forward, batch 2',
+      await timeRuns(async () => {
+        const y = unet.forward(x, t, ctx);
+        await y.data();
+        y.dispose();
+      }, runs * 2),
+    );
+    tf.dispose([x, t, ctx]);
+  }
+
+  {
+    const optimizer = tf.train.adam(1e-4);
+    const x = tf.randomNormal([8, ...latent]) as tf.Tensor4D;
+    const eps = tf.randomNormal([8, ...latent]) as tf.Tensor4D;
+    const t = tf.tensor1d([10, 100, 200, 300, 400, 500, 700, 900]);
+    const ctx = tf.randomNormal([8, contextLength, dim]) as tf.Tensor3D;
+    const variables = unet.variables();
+    record(
+      'U-Net training step, batch 8',
+      await timeRuns(async () => {
+        const loss = optimizer.minimize(
+          () => tf.losses.meanSquaredError(eps, unet.forward(x, t, ctx)) as tf.Scalar,
+          true,
+          variables,
+        );
+        await loss!.data();
+        loss!.dispose();
+      }, runs),
+    );
+    optimizer.dispose();
+    tf.dispose([x, eps, t, ctx]);
+  }
+
+  {
+    const z = tf.randomNormal([1, ...latent]) as tf.Tensor4D;
+    record(
+      'VAE decode, batch 1 (64×64)',
+      await timeRuns(async () => {
+        const y = vae.decodeDiffusionLatents(z);
+        await y.data();
+        y.dispose();
+      }, runs),
+    );
+    z.dispose();
+  }
+
+  record(
+    'text encode, prompt + empty',
+    await timeRuns(async () => {
+      const c = text.encode(['a red apple', '']);
+      await c.data();
+      c.dispose();
+    }, runs),
+  );
+
+  const schedule = makeSchedule(SD15_SCHEDULE);
+  const sigmas = samplerSigmas(schedule, 20, { karras: true });
+  const generate = async () => {
+    const cond = text.encode(['a red apple']);
+    const uncond = text.emptyContext();
+    const predict = guidedPredictor(
+      (xIn, t, context) =>
+        tf.tidy(() =>
+          unet.forward(
+            xIn as tf.Tensor4D,
+            tf.fill([xIn.shape[0]!], t) as tf.Tensor1D,
+            context as tf.Tensor3D,
+          ),
+        ),
+      { cond, uncond, scale: 7.5 },
+    );
+    const denoise = denoiserFromPredictor(predict, schedule);
+    const rng = seededNoise(42);
+    const xT = startSample(rng, [1, ...latent], sigmas);
+    const latents = await sample('dpmpp_2m', denoise, xT, sigmas, { rng });
+    const image = vae.decodeDiffusionLatents(latents as tf.Tensor4D);
+    await image.data();
+    tf.dispose([cond, uncond, xT, latents, image]);
+  };
+  const before = tf.memory().numTensors;
+  record(
+    'generation: 20 steps DPM++ 2M, guidance 7.5, 64×64',
+    await timeRuns(generate, Math.max(2, runs - 2)),
+  );
+  const leaked = tf.memory().numTensors - before;
+
+  console.log(`\n${table(rows)}`);
+  console.log(`tensors left by the generations: ${leaked}`);
+  console.log(
+    `load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores: on a shared machine wall times are noisy; cpu ms ≈ idle wall ms (one thread).`,
+  );
+  unet.dispose();
+  vae.dispose();
+  text.dispose();
+}
