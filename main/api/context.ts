@@ -10,6 +10,7 @@ export type StudioMode = 'electron' | 'browser' | 'cli';
 
 export interface StudioContext {
   mode: StudioMode;
+  version: string;
   dataDir: string;
   /** SCEDIT_TEST_HOOKS=1: the debugJob method is allowed. */
   testHooks: boolean;

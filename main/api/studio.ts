@@ -3,6 +3,7 @@
 // it with (method, input); everything goes through dispatchCall.
 import { mkdirSync } from 'node:fs';
 import type { JobProgress } from '../../shared/api/progress.ts';
+import { studioVersion } from '../cli/version.ts';
 import { EngineWorker } from '../jobs/engine-worker-client.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { resolveDataDir } from '../library/data-dir.ts';
@@ -19,6 +20,8 @@ export interface OpenStudioOptions {
   dataDir?: string;
   /** Default: SCEDIT_TEST_HOOKS=1 in the environment. */
   testHooks?: boolean;
+  /** The app's version (Electron's app.getVersion()); default: package.json. */
+  version?: string;
   /** Override handlers (tests use this to reach a method with a controlled failure). */
   handlers?: Partial<StudioHandlers>;
 }
@@ -38,6 +41,7 @@ export function openStudio(options: OpenStudioOptions): Studio {
   engine.start();
   const context: StudioContext = {
     mode: options.mode,
+    version: options.version ?? studioVersion(),
     dataDir,
     testHooks,
     jobs: new JobQueue(),

@@ -1,27 +1,80 @@
-// Electron main process: one sandboxed window over the studio renderer.
+// Electron main process: one sandboxed window over the studio renderer, the StudioApi behind the
+// preload's bridge, library images through the studio-file: protocol.
 import { join } from 'node:path';
-import { app, BrowserWindow, session, shell } from 'electron';
-import { STUDIO_CSP, studioWindowOptions } from './window-options.ts';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { STUDIO_METHOD_NAMES } from '../../shared/api/methods.ts';
+import { FILE_PROTOCOL } from '../../shared/api/protocol.ts';
+import { openStudio, type Studio } from '../api/studio.ts';
+import { fileStoreRoot } from '../library/data-dir.ts';
+import { IPC_CALL, IPC_METHODS, IPC_PROGRESS } from './bridge.ts';
+import { resolveStudioFileUrl } from './file-protocol.ts';
+import { answerBridgeCall } from './ipc.ts';
+import { navigationAllowed, newWindowDecision, permissionAllowed } from './security.ts';
+import { studioCsp, studioWindowOptions } from './window-options.ts';
+
+const devServer = process.env.ELECTRON_RENDERER_URL;
+const rendererFile = join(import.meta.dirname, '../renderer/index.html');
+const rendererUrl = devServer ?? pathToFileURL(rendererFile).toString();
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: FILE_PROTOCOL, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+let studio: Studio | null = null;
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow(studioWindowOptions(join(import.meta.dirname, '../preload/index.cjs')));
   win.once('ready-to-show', () => win.show());
-  // No navigation away from the studio and no new windows; links open in the user's browser.
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  const devUrl = process.env.ELECTRON_RENDERER_URL;
-  if (devUrl) void win.loadURL(devUrl);
-  else void win.loadFile(join(import.meta.dirname, '../renderer/index.html'));
+  if (devServer) void win.loadURL(devServer);
+  else void win.loadFile(rendererFile);
   return win;
 }
 
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (event, url) => {
+    if (!navigationAllowed(url, rendererUrl)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!navigationAllowed(url, rendererUrl)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(({ url }) => {
+    const decision = newWindowDecision(url);
+    if (decision.openExternally) void shell.openExternal(url);
+    return { action: decision.action };
+  });
+});
+
 app.whenReady().then(() => {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [STUDIO_CSP] } });
+  studio = openStudio({ mode: 'electron', dataDir: app.getPath('userData'), version: app.getVersion() });
+  const storeRoot = fileStoreRoot(studio.context.dataDir);
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionAllowed(permission)));
+  ses.setPermissionCheckHandler((_wc, permission) => permissionAllowed(permission));
+  const csp = studioCsp(devServer);
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } });
+  });
+  protocol.handle(FILE_PROTOCOL, (request) => {
+    const found = resolveStudioFileUrl(storeRoot, request.url);
+    if (!found.ok) return new Response(found.reason, { status: found.status });
+    return net.fetch(pathToFileURL(found.path).toString());
+  });
+  ipcMain.on(IPC_METHODS, (event) => {
+    event.returnValue = STUDIO_METHOD_NAMES;
+  });
+  ipcMain.handle(IPC_CALL, (event, callId: number, method: unknown, input: unknown) => {
+    const sender = event.sender;
+    return answerBridgeCall(
+      studio!,
+      { url: event.senderFrame?.url, rendererUrl },
+      method,
+      input,
+      (progress) => {
+        if (!sender.isDestroyed()) sender.send(IPC_PROGRESS, callId, progress);
+      },
+    );
   });
   createWindow();
   app.on('activate', () => {
@@ -31,4 +84,8 @@ app.whenReady().then(() => {
 
 app.on('window-all-closed', () => {
   if (process.platform !== 'darwin') app.quit();
+});
+
+app.on('will-quit', () => {
+  void studio?.close();
 });

@@ -36,6 +36,8 @@ interface QueuedJob {
   reject(err: unknown): void;
   lastSentAt: number;
   latest: JobProgress;
+  /** An engine update was held back by the throttle and not sent yet. */
+  unsent: boolean;
 }
 
 export interface EnqueuedJob<T> {
@@ -76,6 +78,7 @@ export class JobQueue {
       resolve,
       reject,
       lastSentAt: 0,
+      unsent: false,
       latest: tracker.queued(this.waiting.length + (this.current ? 1 : 0)),
     };
     this.waiting.push(job);
@@ -120,6 +123,7 @@ export class JobQueue {
   private emit(job: QueuedJob, progress: JobProgress): void {
     job.latest = progress;
     job.lastSentAt = this.now();
+    job.unsent = false;
     for (const listener of job.listeners) {
       try {
         listener(progress);
@@ -155,6 +159,7 @@ export class JobQueue {
         const event = job.tracker.update(update, this.now());
         if (event.preview !== null || this.now() - job.lastSentAt >= this.minIntervalMs)
           this.emit(job, event);
+        else job.unsent = true;
       },
     };
     let outcome: Promise<unknown>;
@@ -165,7 +170,11 @@ export class JobQueue {
     }
     outcome
       .then(
-        (value) => job.resolve(value),
+        (value) => {
+          // The caller sees the last step (fraction 1) before the result.
+          if (job.unsent) this.emit(job, job.tracker.snapshot(this.now()));
+          job.resolve(value);
+        },
         (err) => {
           if (job.controller.signal.aborted && !(err instanceof StudioError && err.code === 'worker-crashed'))
             job.reject(new StudioError('cancelled', 'cancelled'));

@@ -2,7 +2,7 @@
 // async function per method in the table. Transports only move calls; cancel-on-abort and the
 // file URLs live here, once.
 import type { FileRef } from './common-schemas.ts';
-import { StudioError } from './errors.ts';
+import { type SerializedStudioError, StudioError } from './errors.ts';
 import type { MethodInput, MethodOutput, StudioMethodName } from './methods.ts';
 import type { JobProgress } from './progress.ts';
 
@@ -32,6 +32,9 @@ export interface StudioTransport {
   fileUrl(file: FileRef): string;
 }
 
+/** A bridge call's answer: errors come back as data, since the context bridge drops an Error's code. */
+export type BridgeOutcome<T> = { ok: true; output: T } | { ok: false; error: SerializedStudioError };
+
 /**
  * What the Electron preload exposes as `window.studio`: exactly the StudioApi methods, each taking
  * its input and an optional progress callback (AbortSignals cannot cross the context bridge).
@@ -40,7 +43,7 @@ export type StudioBridge = {
   [M in StudioMethodName]: (
     input: MethodInput<M>,
     onProgress?: (progress: JobProgress) => void,
-  ) => Promise<MethodOutput<M>>;
+  ) => Promise<BridgeOutcome<MethodOutput<M>>>;
 } & { fileUrl(file: FileRef): string };
 
 function abortError(signal: AbortSignal): StudioError {

@@ -1,7 +1,6 @@
 // Handlers for settings, models and system information.
 import os from 'node:os';
 import type { SystemInfo } from '../../../shared/api/system-schemas.ts';
-import { studioVersion } from '../../cli/version.ts';
 import type { EngineStatus } from '../../jobs/engine-host.ts';
 import type { Handler } from '../context.ts';
 
@@ -19,7 +18,7 @@ export const systemInfo: Handler<'systemInfo'> = async (_params, studio) => {
   const status = fresh ?? lastStatus;
   const cpus = os.cpus();
   const info: SystemInfo = {
-    version: studioVersion(),
+    version: studio.version,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     mode: studio.mode,

@@ -90,3 +90,19 @@ describe('JobQueue', () => {
     expect(events.filter((e) => e.preview).map((e) => e.preview)).toEqual(['AQID', 'BA==']);
   });
 });
+
+describe('JobQueue throttling', () => {
+  it('never drops the last update of a job, even when updates come faster than the throttle', async () => {
+    const queue = new JobQueue({ minIntervalMs: 1000 });
+    const events: JobProgress[] = [];
+    const job = queue.enqueue(
+      'debugJob',
+      async (j) => {
+        for (let i = 1; i <= 10; i++) j.progress({ fraction: i / 10, step: i, totalSteps: 10 });
+      },
+      (p) => events.push(p),
+    );
+    await job.result;
+    expect(events.at(-1)).toMatchObject({ fraction: 1, step: 10 });
+  });
+});
