@@ -25,27 +25,20 @@ interface SceneJson {
   }[];
 }
 
-const scene = (page: Page) =>
-  page.evaluate(() =>
-    (window as unknown as { sceditStudio: { scene(): unknown } }).sceditStudio.scene(),
-  ) as Promise<SceneJson>;
+// Browser-side code goes in as text: this file is type-checked as Node code, without the DOM.
+const scene = (page: Page) => page.evaluate<SceneJson>('window.sceditStudio.scene()');
 
 /** Reads back one pixel of what the canvas shows, at a scene point. */
 async function shownPixel(page: Page, x: number, y: number): Promise<number[]> {
   const p = await sceneToScreen(page, x, y);
-  return page.evaluate(
-    ({ sx, sy }) => {
-      const canvas = document.querySelector('[data-testid="workspace"] canvas') as HTMLCanvasElement;
-      const r = canvas.getBoundingClientRect();
-      const ratio = canvas.width / r.width;
-      const ctx = canvas.getContext('2d');
-      if (!ctx) return [];
-      return [
-        ...ctx.getImageData(Math.floor((sx - r.left) * ratio), Math.floor((sy - r.top) * ratio), 1, 1).data,
-      ];
-    },
-    { sx: p.x, sy: p.y },
-  );
+  return page.evaluate<number[]>(`(() => {
+    const canvas = document.querySelector('[data-testid="workspace"] canvas');
+    const r = canvas.getBoundingClientRect();
+    const ratio = canvas.width / r.width;
+    const x = Math.floor((${p.x} - r.left) * ratio);
+    const y = Math.floor((${p.y} - r.top) * ratio);
+    return [...canvas.getContext('2d').getImageData(x, y, 1, 1).data];
+  })()`);
 }
 
 describe.skipIf(!chromiumAvailable())('studio canvas in Chromium', () => {
@@ -71,7 +64,7 @@ describe.skipIf(!chromiumAvailable())('studio canvas in Chromium', () => {
   it('opens with the engine connected and its backend in the status bar', async () => {
     await page.getByText(/Backend: /).waitFor({ timeout: 20_000 });
     await screenshot(page, 'e2e-01-start');
-    expect(await page.locator('footer').innerText()).toMatch(/Engine (ready|starting)/);
+    expect(await page.locator('footer').textContent()).toMatch(/Engine (ready|starting)/);
   });
 
   it('draws brush strokes and a straight line on an edge layer, with undo and redo', async () => {
