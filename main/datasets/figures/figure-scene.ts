@@ -112,7 +112,7 @@ function lightingFor(time: TimeOfDay, rng: Prng): Lighting {
     case 'evening':
       return {
         toLight: toLight(rng.range(6, 20)),
-        lightColor: [1.25, 0.72, 0.4],
+        lightColor: [1.2, 0.8, 0.52],
         skyAmbient: [0.42, 0.36, 0.44],
         groundAmbient: [0.16, 0.12, 0.1],
         skyZenith: [0.12, 0.1, 0.32],
