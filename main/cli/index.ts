@@ -3,10 +3,12 @@ import type { CliCommand } from './command.ts';
 import { UsageError } from './command.ts';
 import { datasetCommand } from './commands/dataset.ts';
 import { infoCommand } from './commands/info.ts';
+import { historyCommand } from './commands/history.ts';
 import { serveCommand } from './commands/serve.ts';
+import { tunersCommand } from './commands/tuners.ts';
 import { studioVersion } from './version.ts';
 
-const commands: CliCommand[] = [infoCommand, serveCommand, datasetCommand];
+const commands: CliCommand[] = [infoCommand, serveCommand, datasetCommand, tunersCommand, historyCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
