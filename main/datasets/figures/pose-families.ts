@@ -168,7 +168,7 @@ const FAMILIES: Record<PoseClass, (rng: Prng, sides: Sides) => PoseAngles> = {
       otherLeg: legStraight(rng),
     }),
   pointing: (rng, s) => {
-    const swing = rng.range(0, 45);
+    const swing = rng.range(0, 30);
     const abd = rng.range(78, 98);
     return assemble('pointing', s, {
       activeArm: limb(rng, [abd, 0, swing], [abd + 2, 0, swing], 4),

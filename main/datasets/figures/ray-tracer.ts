@@ -319,24 +319,26 @@ function intersect(
       const ly = oy - p[1]!;
       const lz = oz - p[2]!;
       // Local axes: ex = (cos, 0, -sin), ez = (sin, 0, cos).
-      const o = [lx * cs - lz * sn, ly, lx * sn + lz * cs];
-      const d = [dx * cs - dz * sn, dy, dx * sn + dz * cs];
-      const half = [p[3]!, p[4]!, p[5]!];
+      const o0 = lx * cs - lz * sn;
+      const o2 = lx * sn + lz * cs;
+      const d0 = dx * cs - dz * sn;
+      const d2 = dx * sn + dz * cs;
       let tNear = Number.NEGATIVE_INFINITY;
       let tFar = Number.POSITIVE_INFINITY;
       let nearAxis = 0;
       let farAxis = 0;
       for (let i = 0; i < 3; i++) {
-        const di = d[i]!;
-        const oi = o[i]!;
-        const hi = half[i]!;
+        const di = i === 0 ? d0 : i === 1 ? dy : d2;
+        const oi = i === 0 ? o0 : i === 1 ? ly : o2;
+        const hi = p[3 + i]!;
         if (Math.abs(di) < 1e-12) {
           if (oi < -hi || oi > hi) return Number.POSITIVE_INFINITY;
           continue;
         }
-        let t1 = (-hi - oi) / di;
-        let t2 = (hi - oi) / di;
-        if (t1 > t2) [t1, t2] = [t2, t1];
+        const ta = (-hi - oi) / di;
+        const tb = (hi - oi) / di;
+        const t1 = ta < tb ? ta : tb;
+        const t2 = ta < tb ? tb : ta;
         if (t1 > tNear) {
           tNear = t1;
           nearAxis = i;
@@ -355,13 +357,14 @@ function intersect(
       }
       if (t <= EPS || t >= tMax) return Number.POSITIVE_INFINITY;
       if (wantNormal) {
-        const sign = d[axis]! > 0 ? -1 : 1;
-        const local = [0, 0, 0];
-        local[axis] = sign;
-        // Back to world: world = lx*ex + ly*ey + lz*ez.
-        hitNx = local[0]! * cs + local[2]! * sn;
-        hitNy = local[1]!;
-        hitNz = -local[0]! * sn + local[2]! * cs;
+        const dAxis = axis === 0 ? d0 : axis === 1 ? dy : d2;
+        const sign = dAxis > 0 ? -1 : 1;
+        const l0 = axis === 0 ? sign : 0;
+        const l2 = axis === 2 ? sign : 0;
+        // Back to world: world = l0*ex + l1*ey + l2*ez.
+        hitNx = l0 * cs + l2 * sn;
+        hitNy = axis === 1 ? sign : 0;
+        hitNz = -l0 * sn + l2 * cs;
       }
       return t;
     }
