@@ -337,8 +337,8 @@ function intersect(
         }
         const ta = (-hi - oi) / di;
         const tb = (hi - oi) / di;
-        const t1 = ta < tb ? ta : tb;
-        const t2 = ta < tb ? tb : ta;
+        const t1 = Math.min(ta, tb);
+        const t2 = Math.max(ta, tb);
         if (t1 > tNear) {
           tNear = t1;
           nearAxis = i;
