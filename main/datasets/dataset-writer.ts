@@ -2,7 +2,7 @@
 //   <out>/train/NNNNNN.png + NNNNNN.txt, metadata.jsonl, conditions/<kind>/NNNNNN.<ext>
 //   <out>/heldout/ (the same layout), <out>/dataset.json (how it was built).
 // Every file goes through an atomic write; writes overlap with the caller's rendering.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../engine/io/atomic-write.ts';
 import type { RgbaImage } from '../engine/io/image.ts';
@@ -48,6 +48,7 @@ export class DatasetWriter {
    */
   static open(out: string, replace: boolean): DatasetWriter {
     if (existsSync(out)) {
+      if (!statSync(out).isDirectory()) throw new DatasetFolderError(`${out} is a file, not a folder`);
       const entries = readdirSync(out);
       if (entries.length > 0) {
         if (!replace)
