@@ -90,6 +90,8 @@ describe('scedit dataset build figures (library)', () => {
     writeFileSync(join(other, 'notes.txt'), 'mine');
     await expect(buildFigures({ out: other, ...options, replace: true })).rejects.toThrow(/no dataset.json/);
     expect(readFileSync(join(other, 'notes.txt'), 'utf8')).toBe('mine');
-    await expect(buildFigures({ out: join(other, 'notes.txt'), ...options })).rejects.toThrow(/is a file, not a folder/);
+    await expect(buildFigures({ out: join(other, 'notes.txt'), ...options })).rejects.toThrow(
+      /is a file, not a folder/,
+    );
   });
 });
