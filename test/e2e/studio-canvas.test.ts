@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildWebUi,
@@ -187,6 +190,45 @@ describe.skipIf(!chromiumAvailable())('studio canvas in Chromium', () => {
     const depth = s.layers.find((l) => l.kind === 'depth') as unknown as { ops: { type: string }[] };
     expect(depth.ops.map((o) => o.type)).toEqual(['gradient', 'stroke']);
     await screenshot(page, 'e2e-05-depth');
+  });
+
+  it('loads a picture onto a scribble layer as it is, and limits it to a region', async () => {
+    const png = new PNG({ width: 128, height: 128 });
+    for (let y = 0; y < 128; y++) {
+      for (let x = 0; x < 128; x++) {
+        const i = (y * 128 + x) * 4;
+        const v = x >= 32 && x < 96 && y >= 32 && y < 96 ? 255 : 0;
+        png.data[i] = v;
+        png.data[i + 1] = v;
+        png.data[i + 2] = v;
+        png.data[i + 3] = 255;
+      }
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'scedit-e2e-pic-')), 'square.png');
+    writeFileSync(file, PNG.sync.write(png));
+    // Hide the other layers so only the new one shows.
+    for (const name of ['Edges', 'Pose', 'Depth']) await page.getByLabel(`Enable ${name}`).uncheck();
+    expect((await shownPixel(page, 256, 256))[0]).toBeLessThan(30);
+    await page.getByRole('button', { name: '+ Scribble' }).click();
+    await page.getByLabel('Use the picture as the map').check();
+    await page.getByLabel('Picture for Scribble').setInputFiles(file);
+    // The 128-px picture fills the 512-px canvas: its square covers 128..384.
+    await expect.poll(async () => (await shownPixel(page, 256, 256))[0]).toBeGreaterThan(150);
+    expect((await shownPixel(page, 60, 60))[0]).toBeLessThan(30);
+
+    await page.getByRole('button', { name: 'Region mask' }).click();
+    await dragThrough(page, [
+      [100, 100],
+      [300, 300],
+    ]);
+    const layer = (await scene(page)).layers.at(-1) as unknown as {
+      kind: string;
+      mask: Record<string, number>;
+    };
+    expect(layer.kind).toBe('scribble');
+    expect(layer.mask.x).toBeCloseTo(100, -1);
+    expect(layer.mask.width).toBeCloseTo(200, -1);
+    await screenshot(page, 'e2e-06-picture-and-mask');
   });
 
   it('zooms with the wheel around the pointer', async () => {

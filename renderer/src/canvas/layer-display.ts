@@ -1,5 +1,6 @@
 import type { Bitmap } from '../raster/bitmap.ts';
 import { renderConditionMap } from '../raster/condition-map.ts';
+import { isInsideMask } from '../raster/mask-map.ts';
 import type { ConditionLayer } from '../scene/types.ts';
 
 /**
@@ -9,10 +10,25 @@ import type { ConditionLayer } from '../scene/types.ts';
  */
 export function displayPixels(layer: ConditionLayer, map: Bitmap): Uint8ClampedArray<ArrayBuffer> {
   const out = new Uint8ClampedArray(map.data);
-  if (layer.kind === 'depth') return out;
-  for (let i = 0; i < out.length; i += 4) out[i + 3] = Math.max(out[i]!, out[i + 1]!, out[i + 2]!);
+  if (layer.kind !== 'depth') {
+    for (let i = 0; i < out.length; i += 4) out[i + 3] = Math.max(out[i]!, out[i + 1]!, out[i + 2]!);
+  }
+  const mask = layer.mask;
+  if (mask) {
+    // Outside its region the layer has no effect: show it faint there.
+    for (let y = 0; y < map.height; y++) {
+      for (let x = 0; x < map.width; x++) {
+        if (!isInsideMask(mask, x + 0.5, y + 0.5)) {
+          const i = (y * map.width + x) * 4 + 3;
+          out[i] = out[i]! * OUTSIDE_MASK_ALPHA;
+        }
+      }
+    }
+  }
   return out;
 }
+
+const OUTSIDE_MASK_ALPHA = 0.25;
 
 interface Cached {
   readonly width: number;

@@ -52,12 +52,16 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
   const [runs, setRuns] = useState<TrainingRunSummary[] | null>(null);
 
   const scanKey = `${folder}|${kind}|${condition}`;
+  const [runsError, setRunsError] = useState<string | null>(null);
   const refreshRuns = useCallback(() => {
     api?.trainRuns({}).then(
-      (r) => setRuns(r.runs),
-      (err) => studio.notices.error(err, 'List training runs'),
+      (r) => {
+        setRuns(r.runs);
+        setRunsError(null);
+      },
+      (err) => setRunsError(err instanceof Error ? err.message : String(err)),
     );
-  }, [api, studio]);
+  }, [api]);
   useEffect(refreshRuns, [refreshRuns]);
 
   if (!api) {
@@ -420,7 +424,9 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
         </div>
       )}
       <h3>Training runs</h3>
-      {!runs ? (
+      {runsError ? (
+        <p className="warning">The training runs could not be read: {runsError}</p>
+      ) : !runs ? (
         <p className="muted">Loading…</p>
       ) : runs.length === 0 ? (
         <p className="muted">No training runs yet.</p>
