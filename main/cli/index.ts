@@ -1,14 +1,22 @@
 // Entry of the `scedit` command: dispatches to one module per sub-command.
 import type { CliCommand } from './command.ts';
 import { UsageError } from './command.ts';
+import { annotateCommand } from './commands/annotate.ts';
 import { datasetCommand } from './commands/dataset.ts';
-import { infoCommand } from './commands/info.ts';
 import { historyCommand } from './commands/history.ts';
+import { infoCommand } from './commands/info.ts';
 import { serveCommand } from './commands/serve.ts';
 import { tunersCommand } from './commands/tuners.ts';
 import { studioVersion } from './version.ts';
 
-const commands: CliCommand[] = [infoCommand, serveCommand, datasetCommand, tunersCommand, historyCommand];
+const commands: CliCommand[] = [
+  infoCommand,
+  serveCommand,
+  datasetCommand,
+  tunersCommand,
+  historyCommand,
+  annotateCommand,
+];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,0 +1,112 @@
+import { parseArgs } from 'node:util';
+import { serializeOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
+import type { AnnotatorKind, AnnotatorOptions } from '../../annotators/annotate.ts';
+import { ANNOTATOR_KINDS, annotate } from '../../annotators/annotate.ts';
+import { initBackend } from '../../engine/backend.ts';
+import { writeFileAtomic } from '../../engine/io/atomic-write.ts';
+import { readImage, writePng } from '../../engine/io/image.ts';
+import { type CliCommand, UsageError } from '../command.ts';
+
+function number(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new UsageError(`${flag} must be a number, got "${value}"`);
+  return n;
+}
+
+/** "512" (square) or "512x768" (width x height). */
+function parseSize(value: string | undefined): { width?: number; height?: number } {
+  if (value === undefined) return {};
+  const m = /^(\d+)(?:x(\d+))?$/i.exec(value.trim());
+  if (!m) throw new UsageError(`--size must be N or WxH (e.g. 512 or 512x768), got "${value}"`);
+  const width = Number(m[1]);
+  return { width, height: m[2] === undefined ? width : Number(m[2]) };
+}
+
+export const annotateCommand: CliCommand = {
+  name: 'annotate',
+  summary: 'make a condition map (canny, pose, depth, scribble) from a picture',
+  usage: [
+    'scedit annotate --kind canny|pose|depth|scribble <image> --out map.png [options]',
+    '  --size N | WxH          map size (default: the picture size); --fit cover|contain|fill (default cover)',
+    '  canny:    --low 100 --high 200 [--blur <sigma>] [--l2] [--gray]',
+    '  pose:     [--json pose.json] [--min-score 0.3] [--max-people 6] [--models <folder>]',
+    '  depth:    [--estimator grayscale|model] [--model <folder or file>] [--invert]',
+    '  scribble: [--source auto|sketch|photo] [--threshold 0..255] [--stroke-width 3]',
+  ].join('\n'),
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        kind: { type: 'string' },
+        out: { type: 'string', short: 'o' },
+        json: { type: 'string' },
+        size: { type: 'string' },
+        fit: { type: 'string' },
+        low: { type: 'string' },
+        high: { type: 'string' },
+        blur: { type: 'string' },
+        l2: { type: 'boolean' },
+        gray: { type: 'boolean' },
+        'min-score': { type: 'string' },
+        'max-people': { type: 'string' },
+        models: { type: 'string' },
+        estimator: { type: 'string' },
+        model: { type: 'string' },
+        invert: { type: 'boolean' },
+        source: { type: 'string' },
+        threshold: { type: 'string' },
+        'stroke-width': { type: 'string' },
+      },
+    });
+    const kind = values.kind as AnnotatorKind | undefined;
+    if (!kind || !(ANNOTATOR_KINDS as readonly string[]).includes(kind))
+      throw new UsageError(
+        `--kind must be one of ${ANNOTATOR_KINDS.join(', ')}${kind ? `, got "${kind}"` : ''}`,
+      );
+    if (positionals.length !== 1) throw new UsageError('give exactly one input image');
+    if (!values.out) throw new UsageError('--out <map.png> is required');
+    if (values.json && kind !== 'pose') throw new UsageError('--json is for --kind pose');
+    const input = positionals[0]!;
+    const common = { ...parseSize(values.size), ...(values.fit ? { fit: values.fit } : {}) };
+    const options: Record<string, unknown> = { ...common };
+    const set = (key: string, value: unknown) => {
+      if (value !== undefined) options[key] = value;
+    };
+    if (kind === 'canny') {
+      set('low', number(values.low, '--low'));
+      set('high', number(values.high, '--high'));
+      set('blurSigma', number(values.blur, '--blur'));
+      if (values.l2) options.l2Gradient = true;
+      if (values.gray) options.color = false;
+    } else if (kind === 'pose') {
+      set('minKeypointScore', number(values['min-score'], '--min-score'));
+      set('maxPeople', number(values['max-people'], '--max-people'));
+      set('modelsFolder', values.models);
+    } else if (kind === 'depth') {
+      set('estimator', values.estimator ?? (values.model ? 'model' : undefined));
+      set('model', values.model);
+      if (values.invert) options.invert = true;
+    } else {
+      set('source', values.source);
+      set('threshold', number(values.threshold, '--threshold'));
+      set('strokeWidth', number(values['stroke-width'], '--stroke-width'));
+    }
+    const image = await readImage(input);
+    if (kind === 'pose' || kind === 'depth') await initBackend();
+    const t0 = performance.now();
+    const result = await annotate(kind, image, options as AnnotatorOptions[typeof kind]);
+    const ms = performance.now() - t0;
+    await writePng(values.out, result.map);
+    if (values.json && result.pose)
+      await writeFileAtomic(values.json, `${serializeOpenPoseJson(result.pose)}\n`);
+    const notes = result.notes.length ? ` (${result.notes.join('; ')})` : '';
+    console.log(
+      `${kind} map ${result.map.width}x${result.map.height} -> ${values.out} in ${ms.toFixed(0)} ms${notes}`,
+    );
+    if (values.json) console.log(`pose -> ${values.json}`);
+    return 0;
+  },
+};
