@@ -41,6 +41,7 @@ export class Conv2d {
   }
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
+    // Plain conv + add: measured faster here than tf.fused.conv2d, forward and training.
     return tf.tidy(() => {
       const noPad = this.pad.every(([a, b]) => a === 0 && b === 0);
       const y = tf.conv2d(x, this.weight.value as tf.Tensor4D, this.stride, noPad ? 'valid' : this.pad);

@@ -32,11 +32,12 @@ export class GroupNorm {
       const g = this.config.groups;
       const grouped = tf.reshape(x, [b, h * w, g, c / g]);
       const { mean, variance } = tf.moments(grouped, [1, 3], true);
-      const normed = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, this.config.eps)));
-      return tf.add(
-        tf.mul(tf.reshape(normed, [b, h, w, c]), this.weight.value),
-        this.bias.value,
-      ) as tf.Tensor4D;
+      // Fold the statistics and the affine into one per-channel scale and shift: x·scale + shift.
+      const gamma = tf.reshape(this.weight.value, [1, 1, g, c / g]);
+      const beta = tf.reshape(this.bias.value, [1, 1, g, c / g]);
+      const scale = tf.mul(tf.rsqrt(tf.add(variance, this.config.eps)), gamma);
+      const shift = tf.sub(beta, tf.mul(mean, scale));
+      return tf.reshape(tf.add(tf.mul(grouped, scale), shift), [b, h, w, c]) as tf.Tensor4D;
     });
   }
 }
