@@ -68,7 +68,7 @@ describe('U-Net (LDM structure)', () => {
     const count = unet.params.count();
     expect(count).toBeGreaterThan(5e6);
     expect(count).toBeLessThan(12e6);
-    expect(unet.skipInfo.map((s) => s.channels)).toEqual([32, 32, 32, 32, 64, 64, 64, 128, 128]);
+    expect(unet.skipInfo.map((s) => s.channels)).toEqual([40, 40, 40, 80, 80, 160]);
   });
 
   it('rejects a bad config with the field and the problem', () => {
