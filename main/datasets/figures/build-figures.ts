@@ -3,6 +3,7 @@
 
 import { OPENPOSE_KEYPOINT_NAMES } from '../../../shared/pose/openpose.ts';
 import { toOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
+import { renderSkeletonMap } from '../../annotators/pose/skeleton-map.ts';
 import type { Split } from '../dataset-writer.ts';
 import { DatasetWriter, progressReporter, stemOf } from '../dataset-writer.ts';
 import { hashSeed } from '../prng.ts';
@@ -87,6 +88,7 @@ export async function buildFigures(options: BuildFiguresOptions): Promise<{
       conditions: [
         { kind: 'depth', content: { png: sample.depth } },
         { kind: 'pose', content: { ext: 'json', data: figurePoseJson(sample) } },
+        { kind: 'skeleton', content: { png: renderSkeletonMap(sample.pose) } },
       ],
     });
     report(index + 1);
@@ -114,6 +116,9 @@ export async function buildFigures(options: BuildFiguresOptions): Promise<{
         'conditions/pose/NNNNNN.json: OpenPose JSON, one person, 18 points in pixels (pixel i spans [i, i+1)); points ' +
         'hidden by the body or an object, or outside the picture, are (-1, -1, 0); pose_keypoints_3d holds every joint in ' +
         'camera coordinates (metres, x right, y down, z forward)',
+      skeleton:
+        'conditions/skeleton/NNNNNN.png: the OpenPose skeleton map of the pose JSON (main/annotators/pose/skeleton-map.ts: ' +
+        'black, limbs in the canonical colours and order dimmed by 0.6, then the points; strokes scale with the picture)',
     },
   });
   return { counts, seconds: (performance.now() - started) / 1000 };

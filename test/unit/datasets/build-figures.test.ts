@@ -56,6 +56,8 @@ describe('scedit dataset build figures (library)', () => {
         expect([image.width, image.height]).toEqual([32, 32]);
         const depth = await readImage(join(dir, row.conditions.depth));
         expect([depth.width, depth.height]).toEqual([32, 32]);
+        const skeleton = await readImage(join(dir, row.conditions.skeleton));
+        expect([skeleton.width, skeleton.height]).toEqual([32, 32]);
         const pose = parseOpenPoseJson(readFileSync(join(dir, row.conditions.pose), 'utf8'));
         expect(pose.document.canvasWidth).toBe(32);
         expect(pose.document.people[0]!.body.length).toBe(18);
