@@ -27,9 +27,14 @@ export function paint(
   img: RgbaImage,
   rgb: [number, number, number],
   inside: (x: number, y: number) => boolean,
+  box: [number, number, number, number] = [0, 0, img.width, img.height],
 ): void {
-  for (let y = 0; y < img.height; y++)
-    for (let x = 0; x < img.width; x++) {
+  const x0 = Math.max(0, Math.floor(box[0]));
+  const y0 = Math.max(0, Math.floor(box[1]));
+  const x1 = Math.min(img.width, Math.ceil(box[2]) + 1);
+  const y1 = Math.min(img.height, Math.ceil(box[3]) + 1);
+  for (let y = y0; y < y1; y++)
+    for (let x = x0; x < x1; x++) {
       let hits = 0;
       for (let sy = 0; sy < 4; sy++)
         for (let sx = 0; sx < 4; sx++) if (inside(x + (sx + 0.5) / 4, y + (sy + 0.5) / 4)) hits++;
@@ -54,7 +59,13 @@ export function strokeSegment(
   b: [number, number],
   width: number,
 ): void {
-  paint(img, rgb, (x, y) => segmentDistance(x, y, a[0], a[1], b[0], b[1]) <= width / 2);
+  const r = width / 2 + 1;
+  paint(img, rgb, (x, y) => segmentDistance(x, y, a[0], a[1], b[0], b[1]) <= width / 2, [
+    Math.min(a[0], b[0]) - r,
+    Math.min(a[1], b[1]) - r,
+    Math.max(a[0], b[0]) + r,
+    Math.max(a[1], b[1]) + r,
+  ]);
 }
 
 export function shapesImage(size: number, seed: number): RgbaImage {
@@ -66,12 +77,12 @@ export function shapesImage(size: number, seed: number): RgbaImage {
     const cx = rnd() * size;
     const cy = rnd() * size;
     const r = 10 + rnd() * size * 0.2;
-    paint(img, colour(), (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r);
+    paint(img, colour(), (x, y) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r, [cx - r, cy - r, cx + r, cy + r]);
     const x0 = rnd() * size;
     const y0 = rnd() * size;
     const w = 10 + rnd() * size * 0.3;
     const h = 10 + rnd() * size * 0.3;
-    paint(img, colour(), (x, y) => x >= x0 && x < x0 + w && y >= y0 && y < y0 + h);
+    paint(img, colour(), (x, y) => x >= x0 && x < x0 + w && y >= y0 && y < y0 + h, [x0, y0, x0 + w, y0 + h]);
   }
   // A triangle for slanted edges.
   const p = [0, 1, 2].map(() => [rnd() * size, rnd() * size] as const);
