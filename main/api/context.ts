@@ -4,6 +4,7 @@ import type { MethodOutput, MethodParams, StudioMethodName } from '../../shared/
 import type { JobProgress } from '../../shared/api/progress.ts';
 import type { EngineWorker } from '../jobs/engine-worker-client.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import type { Library } from '../library/library.ts';
 import type { SettingsStore } from './settings-store.ts';
 
 export type StudioMode = 'electron' | 'browser' | 'cli';
@@ -17,6 +18,8 @@ export interface StudioContext {
   jobs: JobQueue;
   engine: EngineWorker;
   settings: SettingsStore;
+  /** The SQLite library; only the main process opens it. */
+  library: Library;
   /** Training run id -> its job id while it is queued or running (for trainCancel). */
   trainingJobs: Map<string, string>;
 }

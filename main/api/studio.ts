@@ -7,6 +7,7 @@ import { studioVersion } from '../cli/version.ts';
 import { EngineWorker } from '../jobs/engine-worker-client.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { resolveDataDir } from '../library/data-dir.ts';
+import { Library } from '../library/library.ts';
 import type { StudioContext, StudioHandlers, StudioMode } from './context.ts';
 import { dispatchCall } from './dispatch.ts';
 import { studioHandlers } from './handlers.ts';
@@ -36,6 +37,7 @@ export function openStudio(options: OpenStudioOptions): Studio {
   const dataDir = resolveDataDir(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const settings = new SettingsStore(dataDir);
+  const library = Library.open({ dataDir });
   const testHooks = options.testHooks ?? process.env[TEST_HOOKS_ENV_VAR] === '1';
   const engine = new EngineWorker({ backend: settings.get().backend, testHooks });
   engine.start();
@@ -47,6 +49,7 @@ export function openStudio(options: OpenStudioOptions): Studio {
     jobs: new JobQueue(),
     engine,
     settings,
+    library,
     trainingJobs: new Map(),
   };
   const handlers: StudioHandlers = { ...studioHandlers, ...options.handlers };
@@ -56,6 +59,7 @@ export function openStudio(options: OpenStudioOptions): Studio {
     async close() {
       context.jobs.close();
       await engine.stop();
+      library.close();
     },
   };
 }

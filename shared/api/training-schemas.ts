@@ -80,6 +80,7 @@ export type TrainResult = z.infer<typeof TrainResult>;
 export const TRAINING_STATUSES = [
   'queued',
   'running',
+  'paused',
   'completed',
   'cancelled',
   'failed',
