@@ -90,7 +90,7 @@ export default async function (args: string[]): Promise<void> {
       table([
         { what: `render one figure scene (${size} px, 3x3 rays), median ms`, value: median(renderMs) },
         {
-          what: `build figures: ${count} samples, images/s (render + 4 files each)`,
+          what: `build figures: ${count} samples, images/s (render + 5 files each)`,
           value: count / figures.seconds,
         },
         {
