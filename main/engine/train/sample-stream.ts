@@ -1,0 +1,100 @@
+// Which example, flip, timestep and noise each training sample gets. Sample i of a run is fixed by
+// (seed, i): epoch e = floor(i / epochLength) walks the repeat-expanded example list in the order
+// shuffledIndices(epochLength, seed of e). A resumed run continues at its sample count and draws
+// the very samples an uninterrupted run would have.
+import * as tf from '@tensorflow/tfjs-core';
+import { seededNoise } from '../diffusion/noise.ts';
+import { shuffledIndices, streamSeed, uniformStream } from './rng.ts';
+import type { PreparedData } from './training-data.ts';
+
+const ORDER_STREAM = 1;
+const SAMPLE_STREAM = 2;
+const NOISE_STREAM = 3;
+
+export interface TrainingSample {
+  example: number;
+  flipped: boolean;
+  timestep: number;
+  noiseSeed: number;
+}
+
+/** A batch as tensors; `dispose` frees them. */
+export interface DiffusionBatch {
+  x0: tf.Tensor4D;
+  noise: tf.Tensor4D;
+  timesteps: number[];
+  context: tf.Tensor3D;
+  /** Condition maps [B, H, W, 3] for CSC-Tuners. */
+  condition: tf.Tensor4D | null;
+  samples: TrainingSample[];
+}
+
+export class SampleStream {
+  /** Example index per slot of one epoch (each example `repeats` times). */
+  readonly slots: number[];
+  private orderEpoch = -1;
+  private order: number[] = [];
+
+  constructor(
+    readonly data: PreparedData,
+    readonly seed: number,
+    readonly trainTimesteps: number,
+    readonly flip: boolean,
+  ) {
+    this.slots = data.examples.flatMap((e, i) => Array.from({ length: e.repeats }, () => i));
+  }
+
+  get epochLength(): number {
+    return this.slots.length;
+  }
+
+  /** The shuffled slot order of `epoch`. */
+  epochOrder(epoch: number): number[] {
+    if (epoch !== this.orderEpoch) {
+      this.order = shuffledIndices(this.slots.length, streamSeed(this.seed, ORDER_STREAM, epoch));
+      this.orderEpoch = epoch;
+    }
+    return this.order;
+  }
+
+  sample(index: number): TrainingSample {
+    const epoch = Math.floor(index / this.epochLength);
+    const example = this.slots[this.epochOrder(epoch)[index % this.epochLength]!]!;
+    const next = uniformStream(streamSeed(this.seed, SAMPLE_STREAM, index));
+    const flipped = this.flip && next() < 0.5;
+    const timestep = Math.min(this.trainTimesteps - 1, Math.floor(next() * this.trainTimesteps));
+    return { example, flipped, timestep, noiseSeed: streamSeed(this.seed, NOISE_STREAM, index) };
+  }
+
+  /** Samples first..first+size-1 as tensors. */
+  batch(first: number, size: number): DiffusionBatch {
+    const d = this.data;
+    const samples = Array.from({ length: size }, (_, k) => this.sample(first + k));
+    const latentSize = d.latentShape.reduce((a, b) => a * b, 1);
+    const contextSize = d.contextShape[0] * d.contextShape[1];
+    const x0 = new Float32Array(size * latentSize);
+    const noise = new Float32Array(size * latentSize);
+    const context = new Float32Array(size * contextSize);
+    const conditionSize = d.conditionShape ? d.conditionShape.reduce((a, b) => a * b, 1) : 0;
+    const condition = d.conditionShape ? new Float32Array(size * conditionSize) : null;
+    samples.forEach((s, k) => {
+      const e = d.examples[s.example]!;
+      x0.set(s.flipped ? e.latentFlipped! : e.latent, k * latentSize);
+      noise.set(seededNoise(s.noiseSeed).normal(latentSize), k * latentSize);
+      context.set(d.contexts[e.contextIndex]!, k * contextSize);
+      if (condition) condition.set(s.flipped ? e.conditionFlipped! : e.condition!, k * conditionSize);
+    });
+    return {
+      x0: tf.tensor4d(x0, [size, ...d.latentShape]),
+      noise: tf.tensor4d(noise, [size, ...d.latentShape]),
+      timesteps: samples.map((s) => s.timestep),
+      context: tf.tensor3d(context, [size, ...d.contextShape]),
+      condition: condition && d.conditionShape ? tf.tensor4d(condition, [size, ...d.conditionShape]) : null,
+      samples,
+    };
+  }
+}
+
+export function disposeBatch(batch: DiffusionBatch): void {
+  tf.dispose([batch.x0, batch.noise, batch.context, ...(batch.condition ? [batch.condition] : [])]);
+}

@@ -1,0 +1,214 @@
+// From a scanned folder to what each training step reads: the VAE latent of every picture (and of
+// its mirror image when flipping), the text embedding of every caption, and the condition map.
+// All of it goes through the feature cache, so a second run on the same folder encodes nothing.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import * as tf from '@tensorflow/tfjs-core';
+import { type RgbaImage, readImage, resizeImage } from '../io/image.ts';
+import { rgbaToTensor } from '../pipeline/images.ts';
+import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts';
+import { EXTRACTOR_SETTINGS, extractCondition, readPairedCondition } from './condition-maps.ts';
+import type { TrainingImage, TrainingScan } from './dataset-scan.ts';
+import type { FeatureCache } from './feature-cache.ts';
+
+export interface DataSettings {
+  /** Square training size in pixels (pictures are scaled and centre-cropped to it). */
+  resolution: number;
+  /** Also prepare mirror images; each sample is flipped with probability 1/2. */
+  flip: boolean;
+  /** Condition kind for CSC-Tuners, else null. */
+  condition: string | null;
+}
+
+export interface TrainingExample {
+  file: string;
+  repeats: number;
+  caption: string;
+  /** Diffusion latents (scaled) [h, w, c], and of the mirrored picture when flipping. */
+  latent: Float32Array;
+  latentFlipped: Float32Array | null;
+  /** Index into PreparedData.contexts. */
+  contextIndex: number;
+  /** Condition map [H, W, 3] in [0, 1], and mirrored. */
+  condition: Float32Array | null;
+  conditionFlipped: Float32Array | null;
+}
+
+export interface PreparedData {
+  examples: TrainingExample[];
+  /** One text embedding [T, D] per distinct caption. */
+  contexts: Float32Array[];
+  latentShape: [number, number, number];
+  contextShape: [number, number];
+  conditionShape: [number, number, number] | null;
+  /** Identifies the data and settings: a checkpoint only resumes on the same fingerprint. */
+  fingerprint: string;
+}
+
+export interface PrepareProgress {
+  done: number;
+  total: number;
+}
+
+export function mirror(image: RgbaImage): RgbaImage {
+  const { width, height, data } = image;
+  const out = new Uint8ClampedArray(data.length);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const s = (y * width + x) * 4;
+      const d = (y * width + (width - 1 - x)) * 4;
+      out[d] = data[s]!;
+      out[d + 1] = data[s + 1]!;
+      out[d + 2] = data[s + 2]!;
+      out[d + 3] = data[s + 3]!;
+    }
+  return { width, height, data: out };
+}
+
+async function rgbPixels(image: RgbaImage): Promise<Float32Array> {
+  const t = rgbaToTensor(image, '0,1');
+  const data = (await t.data()) as Float32Array;
+  t.dispose();
+  return data;
+}
+
+export async function prepareTrainingData(
+  model: LatentDiffusionModel,
+  scan: TrainingScan,
+  settings: DataSettings,
+  cache: FeatureCache,
+  onProgress?: (p: PrepareProgress) => void,
+  signal?: AbortSignal,
+): Promise<PreparedData> {
+  const { resolution, flip, condition } = settings;
+  const factor = model.vaeFactor;
+  const multiple = factor * model.unet.downscale;
+  if (resolution % multiple !== 0)
+    throw new Error(`resolution ${resolution} must be a multiple of ${multiple} for this model`);
+  const side = resolution / factor;
+  const latentShape: [number, number, number] = [side, side, model.unet.config.inChannels];
+  const modelKey = { model: model.id, hash: model.hash };
+  const examples: TrainingExample[] = [];
+  const captionIndex = new Map<string, number>();
+  const contexts: Float32Array[] = [];
+  let contextShape: [number, number] = [model.text.contextLength, model.text.contextDim];
+
+  const encodeLatent = async (image: RgbaImage): Promise<Float32Array> => {
+    const x = rgbaToTensor(image, '-1,1');
+    const z = tf.tidy(() => model.vae.sampleDiffusionLatents(model.vae.encode(x)));
+    const data = (await z.data()) as Float32Array;
+    tf.dispose([x, z]);
+    return data;
+  };
+
+  const total = scan.images.length;
+  for (const [n, item] of scan.images.entries()) {
+    signal?.throwIfAborted();
+    let cropped: RgbaImage | null = null;
+    const picture = async (): Promise<RgbaImage> => {
+      cropped ??= await resizeImage(await readImage(item.path), resolution, resolution, 'cover');
+      return cropped;
+    };
+    const latentKey = { ...modelKey, content: item.contentHash, resolution, crop: 'centre' };
+    const latent = await cache.get('latent', { ...latentKey, flipped: false }, async () => ({
+      shape: latentShape,
+      data: await encodeLatent(await picture()),
+    }));
+    const latentFlipped = flip
+      ? await cache.get('latent', { ...latentKey, flipped: true }, async () => ({
+          shape: latentShape,
+          data: await encodeLatent(mirror(await picture())),
+        }))
+      : null;
+    let contextIndex = captionIndex.get(item.caption);
+    if (contextIndex === undefined) {
+      const embedding = await cache.get('text', { ...modelKey, caption: item.caption }, async () => {
+        const c = model.text.encode([item.caption]);
+        const data = (await c.data()) as Float32Array;
+        const shape = c.shape.slice(1);
+        c.dispose();
+        return { shape, data };
+      });
+      contextShape = [embedding.shape[0]!, embedding.shape[1]!];
+      contextIndex = contexts.length;
+      contexts.push(embedding.data);
+      captionIndex.set(item.caption, contextIndex);
+    }
+    let conditionMap: Float32Array | null = null;
+    let conditionFlipped: Float32Array | null = null;
+    if (condition) {
+      const map = await conditionFor(item, condition, resolution, flip, picture, cache);
+      conditionMap = map.plain;
+      conditionFlipped = map.flipped;
+    }
+    examples.push({
+      file: item.file,
+      repeats: item.repeats,
+      caption: item.caption,
+      latent: latent.data,
+      latentFlipped: latentFlipped?.data ?? null,
+      contextIndex,
+      condition: conditionMap,
+      conditionFlipped,
+    });
+    onProgress?.({ done: n + 1, total });
+  }
+  const fingerprint = createHash('sha256')
+    .update(
+      JSON.stringify({
+        modelKey,
+        settings,
+        images: scan.images.map((i) => [i.file, i.contentHash, i.caption, i.repeats, i.conditions]),
+      }),
+    )
+    .digest('hex')
+    .slice(0, 32);
+  return {
+    examples,
+    contexts,
+    latentShape,
+    contextShape,
+    conditionShape: condition ? [resolution, resolution, 3] : null,
+    fingerprint,
+  };
+}
+
+async function conditionFor(
+  item: TrainingImage,
+  kind: string,
+  resolution: number,
+  flip: boolean,
+  picture: () => Promise<RgbaImage>,
+  cache: FeatureCache,
+): Promise<{ plain: Float32Array; flipped: Float32Array | null }> {
+  const paired = item.conditions[kind];
+  const source = paired
+    ? {
+        paired: createHash('sha256')
+          .update(await readFile(paired))
+          .digest('hex'),
+      }
+    : { extracted: item.contentHash, settings: EXTRACTOR_SETTINGS[kind] ?? null };
+  const key = { kind, resolution, crop: 'centre', ...source };
+  let map: RgbaImage | null = null;
+  const load = async (): Promise<RgbaImage> => {
+    if (map) return map;
+    if (paired) {
+      const full = await readPairedCondition(paired, item.width, item.height);
+      map = await resizeImage(full, resolution, resolution, 'cover');
+    } else map = extractCondition(kind, await picture());
+    return map;
+  };
+  const shape = [resolution, resolution, 3];
+  const plain = await cache.get('condition', { ...key, flipped: false }, async () => ({
+    shape,
+    data: await rgbPixels(await load()),
+  }));
+  const flipped = flip
+    ? await cache.get('condition', { ...key, flipped: true }, async () => ({
+        shape,
+        data: await rgbPixels(mirror(await load())),
+      }))
+    : null;
+  return { plain: plain.data, flipped: flipped?.data ?? null };
+}
