@@ -26,6 +26,7 @@ export function GeneratePanel() {
   const studio = useStudio();
   const api = useApi();
   const s = useSmallStore(studio.generation);
+  const { mixProblems } = useSmallStore(studio.view);
   const scene = useScene(studio.scene);
   const [models, setModels] = useState<BaseModelInfo[] | null>(null);
   const [running, setRunning] = useState<Running | null>(null);
@@ -55,6 +56,11 @@ export function GeneratePanel() {
 
   async function generate() {
     if (!api || running) return;
+    const problems = studio.view.value.mixProblems;
+    if (problems.length > 0) {
+      studio.notices.show('error', problems[0]!);
+      return;
+    }
     const abort = new AbortController();
     setRunning({ abort, progress: null });
     setPreview(null);
@@ -249,11 +255,16 @@ export function GeneratePanel() {
         </div>
       )}
       {!api && <NotConnected what="generation" />}
+      {mixProblems.length > 0 && (
+        <p className="warning" role="status">
+          Generate is off until the tuner mix fits the base model (see the tuner mixer).
+        </p>
+      )}
       <div className="button-row">
         <button
           type="button"
           className="primary"
-          disabled={!api || running !== null}
+          disabled={!api || running !== null || mixProblems.length > 0}
           onClick={() => void generate()}
           title="Generate (Ctrl+Enter)"
         >

@@ -104,6 +104,29 @@ export function TunerMixer() {
   const model = data?.models.find((m) => m.id === settings.baseModel);
   const chosenIds = new Set(settings.styleTuners.map((t) => t.tunerId));
 
+  const problems: string[] = [];
+  if (data) {
+    for (const choice of settings.styleTuners) {
+      const tuner = data.sc.find((t) => t.id === choice.tunerId);
+      const p = tuner
+        ? mismatchReason(tuner, model)
+        : `Style tuner ${choice.tunerId} is no longer in the library.`;
+      if (p) problems.push(p);
+    }
+    for (const layer of scene.layers) {
+      if (!layer.enabled || layer.tunerId === null) continue;
+      const tuner = data.csc.find((t) => t.id === layer.tunerId);
+      const p = tuner
+        ? mismatchReason(tuner, model)
+        : `The condition tuner of "${layer.name}" is no longer in the library.`;
+      if (p) problems.push(p);
+    }
+  }
+  const problemKey = problems.join('\n');
+  useEffect(() => {
+    studio.view.set({ mixProblems: problemKey ? problemKey.split('\n') : [] });
+  }, [problemKey, studio]);
+
   function addStyleTuner(id: string) {
     const tuner = data?.sc.find((t) => t.id === id);
     if (!tuner) return;

@@ -19,6 +19,8 @@ export interface ViewState {
   readonly libraryVersion: number;
   /** Bumped by the Fit button: the canvas fits the window again. */
   readonly fitRequest: number;
+  /** Tuners in the mix that cannot be used with the chosen base model; Generate refuses while any. */
+  readonly mixProblems: readonly string[];
 }
 
 /** Everything the studio's UI shares; created once, outside React. */
@@ -44,6 +46,7 @@ export function createStudio(): Studio {
       historyVersion: 0,
       libraryVersion: 0,
       fitRequest: 0,
+      mixProblems: [],
     }),
     generation: new SmallStore<GenerationSettings>({ ...DEFAULT_GENERATION_SETTINGS, seed: randomSeed() }),
     run(action, args) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir, writeTunerFile } from '../unit/library/tuner-fixture.ts';
 import {
   buildWebUi,
   chromiumAvailable,
@@ -44,24 +45,39 @@ async function shownPixel(page: Page, x: number, y: number): Promise<number[]> {
   })()`);
 }
 
-describe.skipIf(!chromiumAvailable())('studio canvas in Chromium', () => {
-  let studio: ServedStudio;
-  let browser: Browser;
-  let page: Page;
-  let errors: string[];
+// One server and one browser for the whole file (building the UI and starting the engine are
+// the slow parts); each flow gets its own page.
+let studio: ServedStudio;
+let browser: Browser;
 
+async function openStudioPage(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
+  const errors = collectPageErrors(page);
+  await page.goto(studio.url);
+  await page.getByRole('heading', { name: 'Layers' }).waitFor();
+  return { page, errors };
+}
+
+describe.skipIf(!chromiumAvailable())('the studio in Chromium', () => {
   beforeAll(async () => {
     buildWebUi();
     [studio, browser] = await Promise.all([serveStudio(), launchChromium()]);
-    page = await browser.newPage({ viewport: { width: 1400, height: 860 }, acceptDownloads: true });
-    errors = collectPageErrors(page);
-    await page.goto(studio.url);
-    await page.getByRole('heading', { name: 'Layers' }).waitFor();
   });
 
   afterAll(async () => {
     await browser?.close();
     await studio?.stop();
+  });
+
+  describe('canvas', canvasFlows);
+  describe('library', libraryFlows);
+});
+
+function canvasFlows() {
+  let page: Page;
+  let errors: string[];
+  beforeAll(async () => {
+    ({ page, errors } = await openStudioPage());
   });
 
   it('opens with the engine connected and its backend in the status bar', async () => {
@@ -245,4 +261,117 @@ describe.skipIf(!chromiumAvailable())('studio canvas in Chromium', () => {
   it('had no console errors', () => {
     expect(errors).toEqual([]);
   });
-});
+}
+
+function libraryFlows() {
+  let page: Page;
+  let errors: string[];
+  let files: ReturnType<typeof tempDir>;
+  let styleFile: string;
+  let cannyFile: string;
+  let otherFile: string;
+
+  beforeAll(async () => {
+    files = tempDir('scedit-e2e-tuners-');
+    // Real tuner files, written by the engine's own tuner writer.
+    styleFile = await writeTunerFile(join(files.dir, 'ink-wash.safetensors'), { seed: 3 });
+    cannyFile = await writeTunerFile(join(files.dir, 'edges.safetensors'), { kind: 'csc', seed: 4 });
+    otherFile = await writeTunerFile(join(files.dir, 'other-base.safetensors'), {
+      seed: 5,
+      baseModel: { id: 'other-sd', hash: 'd'.repeat(64) },
+    });
+    ({ page, errors } = await openStudioPage());
+    await page.getByRole('button', { name: 'Library' }).click();
+  });
+
+  afterAll(() => files?.cleanup());
+
+  const card = (name: string) => page.getByRole('listitem', { name: `Tuner ${name}` });
+
+  it('imports tuner files and shows them as cards', async () => {
+    await page.getByLabel('Tuner file to import').setInputFiles(styleFile);
+    await card('ink-wash').waitFor();
+    await page.getByLabel('Tuner file to import').setInputFiles(cannyFile);
+    await card('edges').waitFor();
+    await page.getByLabel('Tuner file to import').setInputFiles(otherFile);
+    await card('other-base').waitFor();
+    expect(await card('ink-wash').textContent()).toMatch(/Style \(SC\).*tiny-sd/);
+    expect(await card('edges').textContent()).toMatch(/Condition \(CSC\) · canny/);
+    await screenshot(page, 'e2e-07-library-imported');
+  });
+
+  it('searches and filters', async () => {
+    await page.getByLabel('Search tuners').fill('ink');
+    await expect.poll(() => page.locator('.tuner-card').count()).toBe(1);
+    await page.getByLabel('Search tuners').fill('');
+    await page.getByLabel('Kind').selectOption('csc');
+    await expect.poll(() => page.locator('.tuner-card').count()).toBe(1);
+    await card('edges').waitFor();
+    await page.getByLabel('Kind').selectOption('');
+    await expect.poll(() => page.locator('.tuner-card').count()).toBe(3);
+  });
+
+  it('renames, tags and exports a tuner', async () => {
+    await card('ink-wash').getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('New name').fill('ink wash v2');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await card('ink wash v2').waitFor();
+    await page.getByLabel('Add a tag to ink wash v2').fill('watercolor');
+    await page.getByLabel('Add a tag to ink wash v2').press('Enter');
+    await card('ink wash v2').getByRole('button', { name: 'Remove tag watercolor' }).waitFor();
+    await page.getByLabel('Tag filter').fill('watercolor');
+    await expect.poll(() => page.locator('.tuner-card').count()).toBe(1);
+    await page.getByLabel('Tag filter').fill('');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      card('ink wash v2').getByRole('button', { name: 'Export' }).click(),
+    ]);
+    const bytes = readFileSync(await download.path());
+    // A safetensors file: an 8-byte little-endian header length, then a JSON header.
+    const headerLength = Number(bytes.readBigUInt64LE(0));
+    expect(bytes.subarray(8, 9).toString()).toBe('{');
+    expect(JSON.parse(bytes.subarray(8, 8 + headerLength).toString()).__metadata__).toBeTruthy();
+    await screenshot(page, 'e2e-08-library-renamed-tagged');
+  });
+
+  it('deletes only after confirmation', async () => {
+    await card('edges').getByRole('button', { name: 'Delete' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Delete edges?' })
+      .getByRole('button', { name: 'Keep' })
+      .click();
+    expect(await page.locator('.tuner-card').count()).toBe(3);
+    await card('edges').getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await expect.poll(() => page.locator('.tuner-card').count()).toBe(2);
+  });
+
+  it('offers library tuners in the mixer and refuses one trained on another base model', async () => {
+    await page.getByRole('button', { name: 'Studio' }).click();
+    await page.getByLabel('Base model').selectOption('tiny-sd');
+    const add = page.getByLabel('Add a style tuner');
+    await expect
+      .poll(async () => (await add.locator('option').allTextContents()).join('|'))
+      .toMatch(/other-base/);
+    await add.selectOption((await add.locator('option', { hasText: 'ink wash v2' }).getAttribute('value'))!);
+    await page.getByRole('button', { name: 'Remove ink wash v2 from the mix' }).waitFor();
+    await add.selectOption((await add.locator('option', { hasText: 'other-base' }).getAttribute('value'))!);
+    await page
+      .getByText(/"other-base" was trained on base model "other-sd", but the current model is "tiny-sd"/)
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Remove other-base from the mix' }).count()).toBe(0);
+    // Switching the model flags the tuner already in the mix.
+    await page.getByLabel('Base model').selectOption('other-sd');
+    await page
+      .getByText(/"ink wash v2" was trained on base model "tiny-sd", but the current model is "other-sd"/)
+      .waitFor();
+    expect(await page.getByRole('button', { name: 'Generate', exact: true }).isDisabled()).toBe(true);
+    await screenshot(page, 'e2e-09-mixer-refusal');
+    await page.getByRole('button', { name: 'Remove ink wash v2 from the mix' }).click();
+    expect(await page.getByRole('button', { name: 'Generate', exact: true }).isDisabled()).toBe(false);
+  });
+
+  it('had no console errors', () => {
+    expect(errors).toEqual([]);
+  });
+}
