@@ -4,7 +4,12 @@
 // VAE decode, the text encoder, and a 20-step 64×64 generation with guidance end to end.
 // Weights are the deterministic initial ones: speed does not depend on their values.
 // --stock measures tfjs's stock wasm kernels instead of our overrides.
+// --peer also runs the PyTorch peer (test/bench/peer/unet_peer.py; Debian's python3-torch and
+// libopenblas0-openmp) on the same architecture and weights: parity (max abs difference of one
+// forward) and its forward / training-step medians at 1 and 2 threads, with our ratio to them.
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../../main/engine/backend.ts';
 import { denoiserFromPredictor } from '../../main/engine/diffusion/denoiser.ts';
@@ -18,6 +23,7 @@ import { EmbeddedTextEncoder } from '../../main/engine/models/text/text-encoder.
 import { WordTokenizer } from '../../main/engine/models/text/tokenizer.ts';
 import { UNet } from '../../main/engine/models/unet/unet.ts';
 import { AutoencoderKL } from '../../main/engine/models/vae/vae.ts';
+import { exportPeerFiles, parityWeights } from './peer/export.ts';
 import { median, table } from './stats.ts';
 
 interface Timing {
@@ -70,7 +76,9 @@ export default async function unetBench(args: string[]): Promise<void> {
   );
 
   const rows: Record<string, string | number>[] = [];
+  const ours = new Map<string, Timing>();
   const record = (name: string, { wall, cpu }: Timing) => {
+    ours.set(name, { wall, cpu });
     rows.push({
       workload: name,
       'median wall ms': median(wall),
@@ -180,4 +188,77 @@ export default async function unetBench(args: string[]): Promise<void> {
   unet.dispose();
   vae.dispose();
   text.dispose();
+  if (args.includes('--peer')) await runPeer(runs, ours);
+}
+
+interface PeerResult {
+  threads: number;
+  torch: string;
+  parity_max_abs_diff: number;
+  output_max_abs: number;
+  forward_ms: number;
+  train_ms: number;
+  forward_cpu_ms: number;
+  train_cpu_ms: number;
+}
+
+const PEER_DIR = fileURLToPath(new URL('./peer/', import.meta.url));
+const OUTPUT_DIR = fileURLToPath(new URL('./output/unet-peer/', import.meta.url));
+
+/** The environment that makes Debian's torch a fair peer (see issue 3, item 7). */
+function peerEnv(threads: number): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    LD_LIBRARY_PATH: '/usr/lib/x86_64-linux-gnu/openblas-openmp',
+    GLIBC_TUNABLES:
+      'glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=17179869184:glibc.malloc.arena_max=1',
+    OMP_NUM_THREADS: String(threads),
+  };
+}
+
+async function runPeer(runs: number, ours: Map<string, Timing>): Promise<void> {
+  const unet = new UNet(embedded.unet, { seed: 1 });
+  parityWeights(unet.params);
+  await exportPeerFiles(unet, OUTPUT_DIR);
+  unet.dispose();
+  const results: PeerResult[] = [];
+  for (const threads of [1, 2]) {
+    const run = spawnSync(
+      '/usr/bin/python3',
+      [`${PEER_DIR}unet_peer.py`, '--dir', OUTPUT_DIR, '--threads', String(threads), '--runs', String(runs)],
+      { env: peerEnv(threads), encoding: 'utf8' },
+    );
+    if (run.status !== 0) {
+      console.error(`PyTorch peer failed (${threads} thread(s)):\n${run.stderr || run.error}`);
+      return;
+    }
+    results.push(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PeerResult);
+  }
+  const forward = ours.get('U-Net forward, batch 2')!;
+  const train = ours.get('U-Net training step, batch 8')!;
+  const rows = results.flatMap((r) => [
+    {
+      workload: 'U-Net forward, batch 2',
+      'torch threads': r.threads,
+      'torch wall ms': r.forward_ms,
+      'torch cpu ms': r.forward_cpu_ms,
+      'ours / torch (wall)': median(forward.wall) / r.forward_ms,
+      'ours / torch (cpu)': median(forward.cpu) / r.forward_cpu_ms,
+    },
+    {
+      workload: 'U-Net training step, batch 8',
+      'torch threads': r.threads,
+      'torch wall ms': r.train_ms,
+      'torch cpu ms': r.train_cpu_ms,
+      'ours / torch (wall)': median(train.wall) / r.train_ms,
+      'ours / torch (cpu)': median(train.cpu) / r.train_cpu_ms,
+    },
+  ]);
+  console.log(
+    `\nPyTorch ${results[0]!.torch} peer (OpenMP OpenBLAS, glibc malloc tunables):\n${table(rows)}`,
+  );
+  const parity = results[0]!;
+  console.log(
+    `parity: max |ours - torch| = ${parity.parity_max_abs_diff.toExponential(2)} over outputs up to ${parity.output_max_abs.toFixed(3)} (target <= 1e-4): ${parity.parity_max_abs_diff <= 1e-4 ? 'PASS' : 'FAIL'}`,
+  );
 }
