@@ -124,7 +124,7 @@ export function dilate(mask: Uint8Array, width: number, height: number, strokeWi
   const ri = Math.ceil(r);
   const offsets: [number, number][] = [];
   for (let dy = -ri; dy <= ri; dy++)
-    for (let dx = -ri; dx <= ri; dx++) if (dx * dx + dy * dy <= r * r + 0.5) offsets.push([dx, dy]);
+    for (let dx = -ri; dx <= ri; dx++) if (dx * dx + dy * dy <= r * r + r) offsets.push([dx, dy]);
   const out = new Uint8Array(mask.length);
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
