@@ -1,0 +1,228 @@
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../engine/backend.ts';
+import { loadDefaultModel } from '../../engine/pipeline/default-model.ts';
+import { loadModel } from '../../engine/pipeline/latent-diffusion-model.ts';
+import { TrainingDataError } from '../../engine/train/dataset-scan.ts';
+import { parseSamplePrompts } from '../../engine/train/sample-prompts.ts';
+import {
+  type TrainingEvent,
+  TrainingMemoryError,
+  TUNER_TRAINING_DEFAULTS,
+  trainTuner,
+} from '../../engine/train/train-tuner.ts';
+import type { TrainProgress } from '../../engine/train/trainer.ts';
+import { type CliCommand, UsageError } from '../command.ts';
+
+const CONDITIONS = ['canny', 'depth', 'pose', 'scribble'];
+
+const USAGE = [
+  'scedit train --kind sc|csc [--condition canny|depth|pose|scribble] --data <folder> --name <tuner name>',
+  '             [--steps N | --epochs N] [--batch 1] [--accum 1] [--lr 1e-4] [--schedule constant|cosine]',
+  '             [--warmup 0] [--down-ratio 1] [--resolution <px>] [--flip] [--seed 0] [--ema <decay>]',
+  '             [--checkpoint-every 100] [--sample-every 0] [--sample-prompts <file>] [--resume]',
+  '             [--out <dir>] [--cache <dir>] [--model <model folder>] [--json]',
+  '',
+  'Trains an SC-Tuner (style/subject) or a CSC-Tuner (condition control) on a folder of pictures:',
+  'flat, or kohya-style <repeats>_<words>/ sub-folders; captions from <name>.txt/.caption,',
+  'metadata.jsonl, the folder words or the file name; CSC maps from conditions/<kind>/ or the annotator.',
+  'Writes <out>/checkpoint.safetensors every --checkpoint-every steps (--resume continues it; a larger',
+  '--steps extends a finished run), previews to <out>/previews/, and the tuner to <out>/<name>.safetensors.',
+  '--out defaults to ./scedit-runs/<name>; the cache of latents/embeddings/maps to <data>/.scedit-cache.',
+  '--json prints one JSON line per event instead of the progress bar.',
+].join('\n');
+
+function num(
+  name: string,
+  text: string | undefined,
+  opts: { int?: boolean; min?: number; max?: number } = {},
+) {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  const { int = true, min = 0, max = Number.MAX_SAFE_INTEGER } = opts;
+  if (text.trim() === '' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < min || v > max)
+    throw new UsageError(
+      `--${name} must be ${int ? 'a whole number' : 'a number'} from ${min} to ${max}, got "${text}"`,
+    );
+  return v;
+}
+
+function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return '?';
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+export function progressLine(p: TrainProgress, width = 24): string {
+  const filled = Math.round((p.step / p.totalSteps) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(4)} (avg ${p.smoothedLoss.toFixed(4)}) ${p.itPerSec.toFixed(2)} it/s ETA ${duration(p.etaMs)}`;
+}
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'train an SC-Tuner or CSC-Tuner on a folder of pictures (checkpoints, resume, previews)',
+  usage: USAGE,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        kind: { type: 'string' },
+        condition: { type: 'string' },
+        data: { type: 'string' },
+        name: { type: 'string' },
+        steps: { type: 'string' },
+        epochs: { type: 'string' },
+        batch: { type: 'string' },
+        accum: { type: 'string' },
+        lr: { type: 'string' },
+        schedule: { type: 'string' },
+        warmup: { type: 'string' },
+        'down-ratio': { type: 'string' },
+        resolution: { type: 'string' },
+        flip: { type: 'boolean', default: false },
+        seed: { type: 'string' },
+        ema: { type: 'string' },
+        'checkpoint-every': { type: 'string' },
+        'sample-every': { type: 'string' },
+        'sample-prompts': { type: 'string' },
+        resume: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        cache: { type: 'string' },
+        model: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const kind = values.kind;
+    if (kind !== 'sc' && kind !== 'csc') throw new UsageError('--kind must be sc or csc');
+    const condition = values.condition ?? null;
+    if (kind === 'csc' && !condition)
+      throw new UsageError(`--kind csc needs --condition (${CONDITIONS.join(', ')})`);
+    if (kind === 'sc' && condition) throw new UsageError('--condition applies to --kind csc only');
+    if (condition && !CONDITIONS.includes(condition))
+      throw new UsageError(`--condition must be one of ${CONDITIONS.join(', ')}, got "${condition}"`);
+    if (!values.data) throw new UsageError('--data <folder> is required');
+    if (!values.name?.trim()) throw new UsageError('--name <tuner name> is required');
+    if (values.steps !== undefined && values.epochs !== undefined)
+      throw new UsageError('give --steps or --epochs, not both');
+    const schedule = values.schedule ?? 'constant';
+    if (schedule !== 'constant' && schedule !== 'cosine')
+      throw new UsageError(`--schedule must be constant or cosine, got "${schedule}"`);
+    const data = resolve(values.data);
+    const name = values.name.trim();
+    const outDir = resolve(values.out ?? join('scedit-runs', name));
+    const previewPrompts = values['sample-prompts']
+      ? parseSamplePrompts(
+          await readFile(resolve(values['sample-prompts']), 'utf8').catch((err: NodeJS.ErrnoException) => {
+            throw new UsageError(
+              `--sample-prompts ${values['sample-prompts']}: cannot read (${err.code ?? err.message})`,
+            );
+          }),
+          values['sample-prompts'],
+        )
+      : [];
+    const steps = num('steps', values.steps, { min: 1 }) ?? null;
+    const epochs = num('epochs', values.epochs, { min: 1 }) ?? null;
+    const options = {
+      ...TUNER_TRAINING_DEFAULTS,
+      kind: kind as 'sc' | 'csc',
+      condition,
+      dataFolder: data,
+      name,
+      outDir,
+      cacheDir: resolve(values.cache ?? join(data, '.scedit-cache')),
+      steps: steps ?? (epochs === null ? 1000 : null),
+      epochs,
+      batchSize: num('batch', values.batch, { min: 1, max: 256 }) ?? TUNER_TRAINING_DEFAULTS.batchSize,
+      gradientAccumulation: num('accum', values.accum, { min: 1, max: 256 }) ?? 1,
+      lr: num('lr', values.lr, { int: false, min: 1e-12, max: 1 }) ?? TUNER_TRAINING_DEFAULTS.lr,
+      schedule: schedule as 'constant' | 'cosine',
+      warmupSteps: num('warmup', values.warmup) ?? 0,
+      downRatio: num('down-ratio', values['down-ratio'], { int: false, min: 1e-3, max: 16 }) ?? 1,
+      resolution: num('resolution', values.resolution, { min: 8, max: 4096 }) ?? null,
+      flip: values.flip,
+      seed: num('seed', values.seed, { max: 2 ** 32 - 1 }) ?? 0,
+      emaDecay: num('ema', values.ema, { int: false, min: 1e-6, max: 0.999999 }) ?? null,
+      checkpointEvery: num('checkpoint-every', values['checkpoint-every']) ?? 100,
+      previewEvery: num('sample-every', values['sample-every']) ?? 0,
+      previewPrompts,
+      resume: values.resume,
+    };
+
+    await initBackend();
+    const model = values.model ? await loadModel(resolve(values.model)) : await loadDefaultModel();
+    const tty = process.stderr.isTTY && !values.json;
+    const controller = new AbortController();
+    const onSignal = () => {
+      process.stderr.write('\nstopping after this step (the last checkpoint is kept; --resume continues)\n');
+      controller.abort();
+    };
+    process.once('SIGINT', onSignal);
+    let lastPrinted = 0;
+    const onEvent = (e: TrainingEvent) => {
+      if (values.json) {
+        const { type } = e;
+        const payload =
+          e.type === 'scan'
+            ? { type, summary: e.scan.summary, skipped: e.scan.skipped, notes: e.scan.notes }
+            : e.type === 'memory'
+              ? {
+                  type,
+                  bytes: e.verdict.estimate.bytes,
+                  available: e.verdict.availableBytes,
+                  fits: e.verdict.fits,
+                }
+              : e;
+        process.stdout.write(`${JSON.stringify(payload)}\n`);
+        return;
+      }
+      if (e.type === 'scan') {
+        for (const line of e.scan.summary) process.stderr.write(`${line}\n`);
+        for (const s of e.scan.skipped) process.stderr.write(`  skipped ${s.file}: ${s.reason}\n`);
+        for (const n of e.scan.notes) process.stderr.write(`  note: ${n}\n`);
+      } else if (e.type === 'memory') {
+        process.stderr.write(
+          `memory: about ${(e.verdict.estimate.bytes / 1024 ** 2).toFixed(0)} MiB of ${(e.verdict.availableBytes / 1024 ** 2).toFixed(0)} MiB available\n`,
+        );
+      } else if (e.type === 'cache') {
+        if (tty) process.stderr.write(`\rcaching latents and embeddings ${e.done}/${e.total}`);
+        if (e.done === e.total) process.stderr.write(tty ? '\n' : `cached ${e.total} image(s)\n`);
+      } else if (e.type === 'step') {
+        const now = Date.now();
+        if (tty) process.stderr.write(`\r${progressLine(e.progress)}`);
+        else if (now - lastPrinted > 5000 || e.progress.step === e.progress.totalSteps) {
+          process.stderr.write(`${progressLine(e.progress)}\n`);
+          lastPrinted = now;
+        }
+      } else if (e.type === 'preview') {
+        if (tty) process.stderr.write('\n');
+        process.stderr.write(`previews at step ${e.step}: ${e.files.join(', ')}\n`);
+      }
+    };
+    try {
+      const result = await trainTuner(model, options, { onEvent, signal: controller.signal });
+      if (tty) process.stderr.write('\n');
+      const c = result.cache;
+      process.stderr.write(
+        `cache: latents ${c.latent.hits} reused/${c.latent.misses} computed, text ${c.text.hits}/${c.text.misses}, maps ${c.condition.hits}/${c.condition.misses}\n`,
+      );
+      if (result.status === 'cancelled') {
+        process.stderr.write(`cancelled at step ${result.step}; checkpoint: ${result.checkpointPath}\n`);
+        return 130;
+      }
+      console.log(result.tunerPath);
+      return 0;
+    } catch (err) {
+      if (err instanceof TrainingDataError || err instanceof TrainingMemoryError)
+        throw new Error(err.message);
+      throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      model.dispose();
+    }
+  },
+};

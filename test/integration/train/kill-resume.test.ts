@@ -1,0 +1,153 @@
+// `scedit train` in child processes: one run straight through; one SIGKILLed mid-run after a
+// checkpoint and resumed with --resume. The resumed run's loss curve must equal the uninterrupted
+// one (same seed), and its tuner the same weights.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../../main/engine/backend.ts';
+import { openSafetensors } from '../../../main/engine/io/safetensors.ts';
+import { saveModel } from '../../../main/engine/pipeline/latent-diffusion-model.ts';
+import { inspectTuner } from '../../../main/engine/tuners/tuner-file.ts';
+import { perturbParams } from '../../unit/engine/models/perturb.ts';
+import { tinyModel } from '../../unit/engine/pipeline/tiny-model.ts';
+import { patternFolder, tempDir } from '../../unit/engine/train/folders.ts';
+
+let root = '';
+let modelDir = '';
+let dataDir = '';
+
+beforeAll(async () => {
+  await initBackend();
+  root = await tempDir('scedit-kill-');
+  modelDir = join(root, 'model');
+  dataDir = join(root, 'data');
+  const model = tinyModel(3);
+  perturbParams(model.unet.params, 3, 0.2);
+  await saveModel(modelDir, model);
+  model.dispose();
+  await patternFolder(dataDir, 4);
+});
+
+const STEPS = 10;
+
+function trainArgs(out: string, extra: string[] = []): string[] {
+  return [
+    'bin/scedit.mjs',
+    'train',
+    '--kind',
+    'sc',
+    '--data',
+    dataDir,
+    '--name',
+    'kill test',
+    '--model',
+    modelDir,
+    '--out',
+    out,
+    '--steps',
+    String(STEPS),
+    '--batch',
+    '2',
+    '--lr',
+    '1e-2',
+    '--checkpoint-every',
+    '4',
+    '--seed',
+    '7',
+    '--json',
+    ...extra,
+  ];
+}
+
+interface Run {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+function start(args: string[], onLine?: (event: Record<string, unknown>, child: ChildProcess) => void): Run {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+    pending += chunk;
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    for (const line of lines) {
+      if (!line.startsWith('{')) continue;
+      onLine?.(JSON.parse(line) as Record<string, unknown>, child);
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+async function lossHistory(tunerPath: string): Promise<{ step: number; loss: number }[]> {
+  const info = await inspectTuner(tunerPath);
+  return (info.training as { lossHistory: { step: number; loss: number }[] }).lossHistory;
+}
+
+async function weights(path: string): Promise<Map<string, Float32Array>> {
+  const file = await openSafetensors(path);
+  const out = new Map<string, Float32Array>();
+  for (const k of file.keys()) out.set(k, await file.read(k));
+  await file.close();
+  return out;
+}
+
+describe('scedit train, killed and resumed', () => {
+  it('gives the loss curve and weights of an uninterrupted run with the same seed', {
+    timeout: 240_000,
+  }, async () => {
+    const straight = await start(trainArgs(join(root, 'straight'))).done;
+    expect(straight.code, straight.stderr).toBe(0);
+    const straightTuner = straight.stdout.trim().split('\n').at(-1)!;
+    expect(existsSync(straightTuner)).toBe(true);
+    const expected = await lossHistory(straightTuner);
+    expect(expected.map((h) => h.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+
+    // Kill after the step-8 checkpoint, once step 9 is done: steps 9.. must be redone on resume.
+    let checkpointed = 0;
+    const killedOut = join(root, 'killed');
+    const killed = await start(trainArgs(killedOut), (event, child) => {
+      if (event.type === 'checkpoint') checkpointed = event.step as number;
+      if (event.type === 'step' && checkpointed >= 8 && (event.progress as { step: number }).step >= 9)
+        child.kill('SIGKILL');
+    }).done;
+    expect(killed.signal).toBe('SIGKILL');
+    expect(existsSync(join(killedOut, 'checkpoint.safetensors'))).toBe(true);
+    expect(existsSync(join(killedOut, 'kill-test.safetensors'))).toBe(false);
+
+    const resumed = await start(trainArgs(killedOut, ['--resume'])).done;
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const firstStep = resumed.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{"type":"step"'))
+      .map((l) => JSON.parse(l).progress.step as number)[0];
+    expect(firstStep).toBe(9);
+    const resumedTuner = resumed.stdout.trim().split('\n').at(-1)!;
+    const got = await lossHistory(resumedTuner);
+    expect(got.map((h) => h.step)).toEqual(expected.map((h) => h.step));
+    for (const [i, h] of got.entries()) expect(h.loss).toBeCloseTo(expected[i]!.loss, 5);
+
+    const a = await weights(straightTuner);
+    const b = await weights(resumedTuner);
+    expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
+    for (const [k, va] of a) {
+      const vb = b.get(k)!;
+      let max = 0;
+      for (let i = 0; i < va.length; i++) max = Math.max(max, Math.abs(va[i]! - vb[i]!));
+      expect(max, k).toBeLessThan(1e-5);
+    }
+  });
+});
