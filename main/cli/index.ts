@@ -6,6 +6,7 @@ import { datasetCommand } from './commands/dataset.ts';
 import { historyCommand } from './commands/history.ts';
 import { infoCommand } from './commands/info.ts';
 import { serveCommand } from './commands/serve.ts';
+import { trainCommand } from './commands/train.ts';
 import { tunersCommand } from './commands/tuners.ts';
 import { studioVersion } from './version.ts';
 
@@ -16,6 +17,7 @@ const commands: CliCommand[] = [
   tunersCommand,
   historyCommand,
   annotateCommand,
+  trainCommand,
 ];
 
 function help(): string {
