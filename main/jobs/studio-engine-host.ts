@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../../shared/api/errors.ts';
 import { backendReport } from '../engine/backend.ts';
+import { runAnnotateTask } from './annotate-task.ts';
 import type { EngineHost, EngineStatus } from './engine-host.ts';
 
 function notYet(what: string, module: string): never {
@@ -17,9 +18,7 @@ export function createStudioEngineHost(): EngineHost {
     async generate() {
       notYet('image generation', 'main/engine/pipeline/generate.ts');
     },
-    async annotate() {
-      notYet('annotation', 'main/annotators');
-    },
+    annotate: runAnnotateTask,
     async trainScan() {
       notYet('training', 'main/engine/train');
     },

@@ -3,9 +3,11 @@ import { z } from 'zod';
 import { ImageBase64 } from './common-schemas.ts';
 
 const outputSize = {
-  /** Size of the map; null: the input image's size. */
+  /** Size of the map; null: the input image's size (one side given: the other keeps the aspect). */
   width: z.number().int().min(8).max(4096).nullable().default(null),
   height: z.number().int().min(8).max(4096).nullable().default(null),
+  /** How the picture meets that size: cover = scale and centre-crop (default), contain, fill. */
+  fit: z.enum(['cover', 'contain', 'fill']).optional(),
 };
 
 export const AnnotateRequest = z.discriminatedUnion('kind', [
@@ -23,21 +25,25 @@ export const AnnotateRequest = z.discriminatedUnion('kind', [
     image: ImageBase64,
     /** Keypoints below this confidence are left out, not guessed. */
     minConfidence: z.number().min(0).max(1).default(0.3),
-    maxPeople: z.number().int().min(1).max(20).default(6),
+    maxPeople: z.number().int().min(1).max(6).default(6),
     ...outputSize,
   }),
   z.object({
     kind: z.literal('depth'),
     image: ImageBase64,
-    /** A depth estimator by name from the models folder; null: the default one. */
-    model: z.string().min(1).max(200).nullable().default(null),
+    /** Estimator by name ("grayscale": the picture's luminance is the depth; "model": a user model). */
+    estimator: z.string().min(1).max(200).optional(),
+    /** Folder or file of a user-provided depth model (estimator "model"); null: none. */
+    model: z.string().min(1).max(4096).nullable().default(null),
+    /** Flip near and far (for maps drawn far = bright). */
+    invert: z.boolean().optional(),
     ...outputSize,
   }),
   z.object({
     kind: z.literal('scribble'),
     image: ImageBase64,
     /** 0..255 luminance threshold before thinning; null: chosen from the image. */
-    threshold: z.number().min(0).max(255).nullable().default(null),
+    threshold: z.number().int().min(0).max(255).nullable().default(null),
     ...outputSize,
   }),
 ]);
@@ -65,5 +71,7 @@ export const AnnotateResult = z.object({
   /** Pose only: the detected people, editable in the pose editor. */
   pose: OpenPoseJsonSchema.nullable(),
   durationMs: z.number(),
+  /** What the annotator decided on the way (e.g. "scribble source: photo"). */
+  notes: z.array(z.string()),
 });
 export type AnnotateResult = z.infer<typeof AnnotateResult>;

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openStudio, type Studio } from '../../../main/api/studio.ts';
+import { encodePng, readImage } from '../../../main/engine/io/image.ts';
 import { fileStoreRoot } from '../../../main/library/data-dir.ts';
 import { type StudioServer, startStudioServer } from '../../../main/server/studio-server.ts';
 import { createWsStudioClient, type WsStudioClient } from '../../../renderer/src/api/ws-client.ts';
@@ -94,6 +95,38 @@ describe('studio server on 127.0.0.1', () => {
     expect(running.length / seconds).toBeGreaterThanOrEqual(5);
     expect(running.some((e) => e.etaMs !== null && e.fraction > 0 && e.fraction < 1)).toBe(true);
     expect(running.at(-1)!.fraction).toBe(1);
+  });
+
+  it('annotates a picture as a queued job with progress, and says what is wrong with a bad one', async () => {
+    const width = 96;
+    const height = 64;
+    const data = new Uint8ClampedArray(width * height * 4);
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++) {
+        const inside = x >= 24 && x < 72 && y >= 16 && y < 48;
+        data.set(inside ? [255, 255, 255, 255] : [0, 0, 0, 255], (y * width + x) * 4);
+      }
+    const png = await encodePng({ width, height, data });
+    const events: JobProgress[] = [];
+    const out = await client().annotate(
+      { kind: 'canny', image: `data:image/png;base64,${png.toString('base64')}`, width: 48, height: 32 },
+      { onProgress: (p) => events.push(p) },
+    );
+    expect(out).toMatchObject({ width: 48, height: 32, pose: null });
+    const map = await readImage(Buffer.from(out.map, 'base64'));
+    expect([map.width, map.height]).toEqual([48, 32]);
+    let edges = 0;
+    for (let i = 0; i < map.data.length; i += 4) if (map.data[i]! > 128) edges++;
+    // The square's outline (24 x 16 at half size), give or take a pixel of the edge's width.
+    expect(edges).toBeGreaterThan(60);
+    expect(edges).toBeLessThan(200);
+    expect(events[0]).toMatchObject({ state: 'queued', method: 'annotate' });
+    expect(events.at(-1)).toMatchObject({ state: 'running', fraction: 1 });
+    const bad = client().annotate({
+      kind: 'scribble',
+      image: Buffer.from('not a picture').toString('base64'),
+    });
+    await expect(bad).rejects.toMatchObject({ code: 'invalid-input', message: /the picture to annotate/ });
   });
 
   it('serves three clients at once, one compute job at a time', async () => {
