@@ -28,8 +28,8 @@ export class AdamW {
     readonly variables: readonly tf.Variable[],
     readonly config: AdamWConfig = ADAMW_DEFAULTS,
   ) {
-    this.m = variables.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = variables.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = variables.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+    this.v = variables.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
 
   get step(): number {

@@ -135,12 +135,13 @@ export async function runTrainer<B>(
       optimizer.restore({ step: s.adamStep, m: saved.adamM, v: saved.adamV });
       if (config.emaDecay !== null)
         ema = (saved.ema ?? saved.params).map((values, i) =>
-          tf.variable(tf.tensor(values, variables[i]!.shape), false),
+          tf.tidy(() => tf.variable(tf.tensor(values, variables[i]!.shape), false)),
         );
       step = s.step;
       lossHistory = s.lossHistory;
     }
-    ema ??= config.emaDecay === null ? null : variables.map((v) => tf.variable(v.clone(), false));
+    ema ??=
+      config.emaDecay === null ? null : variables.map((v) => tf.tidy(() => tf.variable(v.clone(), false)));
     const resumedFrom = step;
     let smoothed = 0;
     let smoothedCount = 0;
