@@ -27,57 +27,103 @@ export const CANNY_DEFAULTS = { low: 100, high: 200, l2Gradient: false, blurSigm
 const TG22 = Math.round((Math.SQRT2 - 1) * 32768);
 
 /**
- * Sobel gradients of one plane into dx, dy (row-major, width × height) and the magnitude into
- * `mag`, a (width+2) × (height+2) array whose one-pixel frame stays 0. When `replaceIfStronger`,
- * a pixel is only overwritten where this plane's magnitude is strictly larger.
+ * `channels` interleaved 8-bit planes with a one-pixel replicated border, so the Sobel stencil
+ * needs no bounds checks. `sample(i, c)` reads channel c of pixel i of the source.
  */
-function sobelInto(
-  plane: Uint8Array,
+function padReplicated(
   width: number,
   height: number,
+  channels: number,
+  sample: (i: number, c: number) => number,
+): Uint8Array {
+  const pw = (width + 2) * channels;
+  const padded = new Uint8Array(pw * (height + 2));
+  for (let y = -1; y <= height; y++) {
+    const src = (y < 0 ? 0 : y >= height ? height - 1 : y) * width;
+    let o = (y + 1) * pw;
+    for (let x = -1; x <= width; x++) {
+      const i = src + (x < 0 ? 0 : x >= width ? width - 1 : x);
+      for (let c = 0; c < channels; c++) padded[o++] = sample(i, c);
+    }
+  }
+  return padded;
+}
+
+/** padReplicated for the RGB of RGBA pixels, without a call per byte (the common case). */
+function padRgb(data: Uint8ClampedArray | Uint8Array, width: number, height: number): Uint8Array {
+  const pw = (width + 2) * 3;
+  const padded = new Uint8Array(pw * (height + 2));
+  for (let y = -1; y <= height; y++) {
+    let i = (y < 0 ? 0 : y >= height ? height - 1 : y) * width * 4;
+    let o = (y + 1) * pw;
+    padded[o++] = data[i]!;
+    padded[o++] = data[i + 1]!;
+    padded[o++] = data[i + 2]!;
+    for (let x = 0; x < width; x++, i += 4) {
+      padded[o++] = data[i]!;
+      padded[o++] = data[i + 1]!;
+      padded[o++] = data[i + 2]!;
+    }
+    i -= 4;
+    padded[o++] = data[i]!;
+    padded[o++] = data[i + 1]!;
+    padded[o] = data[i + 2]!;
+  }
+  return padded;
+}
+
+/**
+ * 3×3 Sobel gradients of a padded image into dx, dy (row-major, width × height) and the
+ * magnitude into `mag`, a (width+2) × (height+2) array whose one-pixel frame stays 0. With
+ * several channels, the one with the strictly largest magnitude wins (the first on ties).
+ */
+function sobel(
+  padded: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
   l2: boolean,
   dx: Int16Array,
   dy: Int16Array,
   mag: Int32Array,
-  replaceIfStronger: boolean,
 ): void {
-  const pw = width + 2;
-  // Replicated border, so the stencil below needs no bounds checks.
-  const padded = new Uint8Array(pw * (height + 2));
-  for (let y = -1; y <= height; y++) {
-    const sy = y < 0 ? 0 : y >= height ? height - 1 : y;
-    const src = sy * width;
-    const dst = (y + 1) * pw;
-    padded.set(plane.subarray(src, src + width), dst + 1);
-    padded[dst] = plane[src]!;
-    padded[dst + pw - 1] = plane[src + width - 1]!;
-  }
+  const C = channels;
+  const pw = (width + 2) * C;
   for (let y = 0; y < height; y++) {
-    let up = y * pw + 1;
-    let mid = up + pw;
-    let down = mid + pw;
+    let up = y * pw + C;
     let o = y * width;
-    let m = (y + 1) * pw + 1;
-    for (let x = 0; x < width; x++, up++, mid++, down++, o++, m++) {
-      const gx =
-        padded[up + 1]! -
-        padded[up - 1]! +
-        2 * (padded[mid + 1]! - padded[mid - 1]!) +
-        padded[down + 1]! -
-        padded[down - 1]!;
-      const gy =
-        padded[down - 1]! +
-        2 * padded[down]! +
-        padded[down + 1]! -
-        padded[up - 1]! -
-        2 * padded[up]! -
-        padded[up + 1]!;
-      const mm = l2 ? gx * gx + gy * gy : (gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy);
-      if (!replaceIfStronger || mm > mag[m]!) {
-        dx[o] = gx;
-        dy[o] = gy;
-        mag[m] = mm;
+    let m = (y + 1) * (width + 2) + 1;
+    for (let x = 0; x < width; x++, up += C, o++, m++) {
+      let best = -1;
+      let bx = 0;
+      let by = 0;
+      for (let c = 0; c < C; c++) {
+        const u = up + c;
+        const mid = u + pw;
+        const down = mid + pw;
+        const gx =
+          padded[u + C]! -
+          padded[u - C]! +
+          2 * (padded[mid + C]! - padded[mid - C]!) +
+          padded[down + C]! -
+          padded[down - C]!;
+        const gy =
+          padded[down - C]! +
+          2 * padded[down]! +
+          padded[down + C]! -
+          padded[u - C]! -
+          2 * padded[u]! -
+          padded[u + C]!;
+        const mm = l2 ? gx * gx + gy * gy : (gx < 0 ? -gx : gx) + (gy < 0 ? -gy : gy);
+        if (mm > best) {
+          best = mm;
+          bx = gx;
+          by = gy;
+        }
       }
+      dx[o] = bx;
+      dy[o] = by;
+      mag[m] = best;
     }
   }
 }
@@ -160,6 +206,35 @@ function checkThreshold(value: number, field: string): void {
     throw new AnnotatorError(`canny ${field} threshold must be a number ≥ 0, got ${value}`);
 }
 
+function thresholds(o: Required<CannyOptions>): [number, number] {
+  checkThreshold(o.low, 'low');
+  checkThreshold(o.high, 'high');
+  if (!(o.blurSigma >= 0 && o.blurSigma <= 20))
+    throw new AnnotatorError(`canny blurSigma must be from 0 to 20, got ${o.blurSigma}`);
+  let lowT = Math.min(o.low, o.high);
+  let highT = Math.max(o.low, o.high);
+  if (o.l2Gradient) {
+    lowT = Math.min(32767, lowT) ** 2;
+    highT = Math.min(32767, highT) ** 2;
+  }
+  return [Math.floor(lowT), Math.floor(highT)];
+}
+
+function cannyPadded(
+  padded: Uint8Array,
+  width: number,
+  height: number,
+  channels: number,
+  o: Required<CannyOptions>,
+): Uint8Array {
+  const [low, high] = thresholds(o);
+  const dx = new Int16Array(width * height);
+  const dy = new Int16Array(width * height);
+  const mag = new Int32Array((width + 2) * (height + 2));
+  sobel(padded, width, height, channels, o.l2Gradient, dx, dy, mag);
+  return traceEdges(width, height, dx, dy, mag, low, high);
+}
+
 /** Canny edges of one or more 8-bit planes (the strongest plane's gradient wins per pixel). */
 export function cannyPlanes(
   planes: Uint8Array[],
@@ -168,30 +243,25 @@ export function cannyPlanes(
   options: CannyOptions = {},
 ): Uint8Array {
   const o = { ...CANNY_DEFAULTS, ...options };
-  checkThreshold(o.low, 'low');
-  checkThreshold(o.high, 'high');
-  let lowT = Math.min(o.low, o.high);
-  let highT = Math.max(o.low, o.high);
-  if (o.l2Gradient) {
-    lowT = Math.min(32767, lowT) ** 2;
-    highT = Math.min(32767, highT) ** 2;
-  }
-  const dx = new Int16Array(width * height);
-  const dy = new Int16Array(width * height);
-  const mag = new Int32Array((width + 2) * (height + 2));
-  planes.forEach((plane, i) => {
-    const src = o.blurSigma > 0 ? gaussianBlurPlane(plane, width, height, o.blurSigma) : plane;
-    sobelInto(src, width, height, o.l2Gradient, dx, dy, mag, i > 0);
-  });
-  return traceEdges(width, height, dx, dy, mag, Math.floor(lowT), Math.floor(highT));
+  thresholds(o);
+  const src = o.blurSigma > 0 ? planes.map((p) => gaussianBlurPlane(p, width, height, o.blurSigma)) : planes;
+  const padded = padReplicated(width, height, src.length, (i, c) => src[c]![i]!);
+  return cannyPadded(padded, width, height, src.length, o);
 }
 
 /** Canny edges of an RGBA image: 255 on edges, 0 elsewhere, one byte per pixel. */
 export function cannyEdges(image: RgbaImage, options: CannyOptions = {}): Uint8Array {
   checkAnnotatorImage(image);
-  const color = options.color ?? CANNY_DEFAULTS.color;
-  const planes = color
-    ? [rgbaChannel(image, 0), rgbaChannel(image, 1), rgbaChannel(image, 2)]
-    : [rgbaToGray(image)];
-  return cannyPlanes(planes, image.width, image.height, options);
+  const o = { ...CANNY_DEFAULTS, ...options };
+  const { width, height, data } = image;
+  if (!o.color) return cannyPlanes([rgbaToGray(image)], width, height, o);
+  if (o.blurSigma > 0)
+    return cannyPlanes(
+      [0, 1, 2].map((c) => rgbaChannel(image, c as 0 | 1 | 2)),
+      width,
+      height,
+      o,
+    );
+  thresholds(o);
+  return cannyPadded(padRgb(data, width, height), width, height, 3, o);
 }
