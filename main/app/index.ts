@@ -1,12 +1,14 @@
 // Electron main process: one sandboxed window over the studio renderer, the StudioApi behind the
 // preload's bridge, library images through the studio-file: protocol.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, net, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
 import { STUDIO_METHOD_NAMES } from '../../shared/api/methods.ts';
 import { FILE_PROTOCOL } from '../../shared/api/protocol.ts';
 import { openStudio, type Studio } from '../api/studio.ts';
 import { fileStoreRoot } from '../library/data-dir.ts';
+import { sniffMime } from '../server/store-files.ts';
 import { IPC_CALL, IPC_METHODS, IPC_PROGRESS } from './bridge.ts';
 import { resolveStudioFileUrl } from './file-protocol.ts';
 import { answerBridgeCall } from './ipc.ts';
@@ -59,7 +61,12 @@ app.whenReady().then(() => {
   protocol.handle(FILE_PROTOCOL, (request) => {
     const found = resolveStudioFileUrl(storeRoot, request.url);
     if (!found.ok) return new Response(found.reason, { status: found.status });
-    return net.fetch(pathToFileURL(found.path).toString());
+    return readFile(found.path).then(
+      (bytes) =>
+        new Response(bytes, {
+          headers: { 'content-type': sniffMime(bytes), 'x-content-type-options': 'nosniff' },
+        }),
+    );
   });
   ipcMain.on(IPC_METHODS, (event) => {
     event.returnValue = STUDIO_METHOD_NAMES;

@@ -1,7 +1,7 @@
 // Which library file a URL path names. Only regular files inside the file store are served: no
 // `..`, no absolute paths, no encoded tricks, no symlinks leading out. Used by the HTTP server
 // (/files/...) and by Electron's studio-file: protocol alike.
-import { realpathSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 
 export type StoreFileResolution =
@@ -45,17 +45,30 @@ export function resolveStoreFile(storeRoot: string, urlPath: string): StoreFileR
   return { ok: true, path: real };
 }
 
-const MIME: Record<string, string> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  bmp: 'image/bmp',
-  json: 'application/json',
-  safetensors: 'application/octet-stream',
-};
+/** Store files are named by hash, without extension: the type comes from the first bytes. */
+export function sniffMime(head: Uint8Array): string {
+  const starts = (...bytes: number[]) => bytes.every((b, i) => head[i] === b);
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
+  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
+  if (
+    starts(0x52, 0x49, 0x46, 0x46) &&
+    head[8] === 0x57 &&
+    head[9] === 0x45 &&
+    head[10] === 0x42 &&
+    head[11] === 0x50
+  )
+    return 'image/webp';
+  if (starts(0x42, 0x4d)) return 'image/bmp';
+  return 'application/octet-stream';
+}
 
 export function storeFileMime(path: string): string {
-  const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();
-  return MIME[ext] ?? 'application/octet-stream';
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(12);
+    readSync(fd, head, 0, 12, 0);
+    return sniffMime(head);
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -145,7 +145,9 @@ describe('history over the socket', () => {
     });
     expect((await api.historyList({ text: 'lighthouse', offset: 0, limit: 10 })).total).toBe(1);
     expect((await api.historyList({ text: 'submarine', offset: 0, limit: 10 })).total).toBe(0);
-    const png = Buffer.from(await (await fetch(api.fileUrl(g.image))).arrayBuffer());
+    const response = await fetch(api.fileUrl(g.image));
+    expect(response.headers.get('content-type')).toBe('image/png');
+    const png = Buffer.from(await response.arrayBuffer());
     const back = await api.recipeFromImage({ image: png.toString('base64') });
     expect(back).toMatchObject({ source: 'scedit', prompt: 'a lighthouse at dusk', seed: 42 });
     expect(back.tuners[0]).toMatchObject({ tunerId: String(style.id), weight: 0.8 });

@@ -83,7 +83,7 @@ describe('electron-builder.yml', () => {
 
   it('ships the model in resources and hardens the Electron binary', () => {
     expect(config.extraResources).toContainEqual(
-      expect.objectContaining({ from: 'assets/model', to: 'model' }),
+      expect.objectContaining({ from: 'assets/models', to: 'models' }),
     );
     expect(config.electronFuses).toMatchObject({
       runAsNode: false,
