@@ -5,10 +5,11 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerCpuKernelFixes } from './kernels/cpu/register.ts';
 import { registerGradients } from './kernels/register-gradients.ts';
 import { registerWasmKernelOverrides } from './kernels/wasm/register.ts';
+import { startThreadedWasm } from './kernels/wasm/threads/threaded-wasm.ts';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -23,12 +24,17 @@ export interface BackendReport {
   /** How the preference was given: environment variable, setting, or automatic. */
   source: 'env' | 'setting' | 'auto';
   simd: boolean;
+  /** Threads the wasm backend computes with (1 elsewhere). */
   threads: number;
+  /** Why the wasm backend has that many threads. */
+  threadsReason: string;
   /** Kernels of ours registered over the stock ones (wasm only). */
   kernelOverrides: string[];
 }
 
 export const BACKEND_ENV_VAR = 'SCEDIT_BACKEND';
+/** Threads for the wasm backend: a count, or 1 for tfjs's own single-threaded build. */
+export const WASM_THREADS_ENV_VAR = 'SCEDIT_WASM_THREADS';
 
 const require = createRequire(import.meta.url);
 
@@ -83,7 +89,38 @@ function tensorflowUsesGpu(): boolean {
   return backend.isUsingGpuDevice === true;
 }
 
-async function tryBackend(name: BackendName): Promise<Attempt> {
+export function parseThreadCount(value: string | undefined): number | null {
+  if (value === undefined || value.trim() === '') return null;
+  const n = Number(value.trim());
+  if (!Number.isInteger(n) || n < 1 || n > 8) {
+    throw new Error(`${WASM_THREADS_ENV_VAR} must be a whole number from 1 to 8, got "${value}".`);
+  }
+  return n;
+}
+
+let threadsReason = 'not the wasm backend';
+
+function defaultWasmThreads(): number {
+  return 1;
+}
+
+/** Swaps in the multithreaded wasm build when more than one thread is wanted; notes why or why not. */
+async function prepareWasmThreads(options: InitBackendOptions): Promise<void> {
+  const fromEnv = parseThreadCount(process.env[WASM_THREADS_ENV_VAR]);
+  const wanted = fromEnv ?? options.threads ?? defaultWasmThreads();
+  const source =
+    fromEnv !== null ? WASM_THREADS_ENV_VAR : options.threads !== undefined ? 'setting' : 'default';
+  if (wanted <= 1) {
+    threadsReason = `one thread (${source}): tfjs's single-threaded SIMD build`;
+    return;
+  }
+  const result = await startThreadedWasm(wanted);
+  threadsReason = result.ok
+    ? `${wanted} threads (${source}): the multithreaded SIMD build with our thread bootstrap`
+    : `one thread: ${wanted} were wanted (${source}) but ${result.why}`;
+}
+
+async function tryBackend(name: BackendName, options: InitBackendOptions): Promise<Attempt> {
   switch (name) {
     case 'tensorflow-gpu': {
       const loaded = loadTensorflowPackage('@tensorflow/tfjs-node-gpu');
@@ -102,6 +139,7 @@ async function tryBackend(name: BackendName): Promise<Attempt> {
     }
     case 'wasm': {
       // Without SIMD wasm is slower but still ahead of cpu; the report says which it got.
+      await prepareWasmThreads(options);
       if (!(await activate('wasm'))) return { ok: false, why: 'the wasm backend failed to initialise' };
       return { ok: true, tfBackend: 'wasm' };
     }
@@ -116,6 +154,8 @@ export interface InitBackendOptions {
   setting?: BackendPreference;
   /** Skip our kernel overrides on wasm (to measure the stock kernels). */
   stockKernels?: boolean;
+  /** Threads for the wasm backend; the environment variable wins over it. */
+  threads?: number;
 }
 
 async function choose(options: InitBackendOptions): Promise<BackendReport> {
@@ -131,7 +171,7 @@ async function choose(options: InitBackendOptions): Promise<BackendReport> {
   let chosen: BackendName | null = null;
   let tfBackend = '';
   for (const name of order) {
-    const attempt = await tryBackend(name);
+    const attempt = await tryBackend(name, options);
     if (attempt.ok) {
       chosen = name;
       tfBackend = attempt.tfBackend;
@@ -158,7 +198,8 @@ async function choose(options: InitBackendOptions): Promise<BackendReport> {
     reasons,
     source,
     simd: tfBackend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
-    threads: 1,
+    threads: tfBackend === 'wasm' ? Math.max(1, getThreadsCount()) : 1,
+    threadsReason: tfBackend === 'wasm' ? threadsReason : 'not the wasm backend',
     kernelOverrides,
   };
 }
@@ -186,7 +227,9 @@ export function backendReport(): BackendReport | null {
 export function describeBackend(report: BackendReport): string {
   const lines = [`backend: ${report.chosen} (tfjs "${report.tfBackend}", chosen by ${report.source})`];
   if (report.tfBackend === 'wasm') {
-    lines.push(`  wasm SIMD: ${report.simd ? 'yes' : 'no'}, threads: ${report.threads}`);
+    lines.push(
+      `  wasm SIMD: ${report.simd ? 'yes' : 'no'}, threads: ${report.threads} (${report.threadsReason})`,
+    );
     lines.push(
       `  kernel overrides: ${report.kernelOverrides.length ? report.kernelOverrides.join(', ') : 'none'}`,
     );

@@ -1,0 +1,118 @@
+// tfjs-backend-wasm's multithreaded (pthreads + SIMD) build under Node. tfjs turns threads off in
+// Node, and forcing them on fails (it hands the thread bootstrap over as a Blob URL, which Node's
+// worker_threads reject with ERR_WORKER_PATH). This loads the same build with a bootstrap file of
+// ours (pthread-worker.cjs) and registers it as the 'wasm' backend, so every kernel, stock or
+// ours, runs on it and XNNPACK spreads convolutions and products over the threads.
+//
+// The build sizes its thread pool from the logical core count halved (assuming two hardware
+// threads per core) and at most 8; on a 2-core machine that is one thread. The count it sees is
+// the wasm import `emscripten_num_logical_cores`, answered here with twice the wanted threads.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs-core';
+
+const require = createRequire(import.meta.url);
+const MAX_THREADS = 8;
+
+interface EmscriptenImports {
+  env: Record<string, unknown>;
+  [module: string]: unknown;
+}
+
+type WasmModule = ConstructorParameters<typeof BackendWasm>[0] & {
+  PThread: { runningWorkers: { unref(): void }[] };
+  cwrap: (name: string, returns: string | null, args: string[]) => (...args: number[]) => number;
+  tfjs: Record<string, unknown>;
+};
+
+// The Node typings here lack the WebAssembly JS API; only these two calls are needed.
+const wasmApi = (
+  globalThis as unknown as {
+    WebAssembly: {
+      compile(bytes: Uint8Array): Promise<object>;
+      Instance: new (module: object, imports: object) => { exports: object };
+    };
+  }
+).WebAssembly;
+
+type ThreadedFactory = (config: Record<string, unknown>) => Promise<WasmModule>;
+
+export type ThreadedWasmResult = { ok: true; threads: number } | { ok: false; why: string };
+
+function workerBootstrapPath(): string | null {
+  const path = fileURLToPath(new URL('./pthread-worker.cjs', import.meta.url));
+  return existsSync(path) ? path : null;
+}
+
+async function instantiate(threads: number): Promise<WasmModule> {
+  const mainScript = require.resolve(
+    '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js',
+  );
+  const wasmFile = require.resolve(
+    '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm',
+  );
+  const bootstrap = workerBootstrapPath();
+  if (!bootstrap)
+    throw new Error('the thread bootstrap file pthread-worker.cjs is missing next to threaded-wasm.ts');
+  // Compiled up front so that a failure rejects here instead of inside Emscripten's start-up.
+  const compiled = await wasmApi.compile(readFileSync(wasmFile));
+  const factory = require(mainScript) as ThreadedFactory;
+  const module = await factory({
+    locateFile: (path: string) =>
+      path.endsWith('.worker.js') ? bootstrap : path.endsWith('.wasm') ? wasmFile : path,
+    // Each thread evaluates the build's script from this path (a string, not tfjs's Blob).
+    mainScriptUrlOrBlob: mainScript,
+    instantiateWasm: (imports: EmscriptenImports, receive: (instance: unknown, module: unknown) => void) => {
+      const env = { ...imports.env, emscripten_num_logical_cores: () => 2 * threads };
+      const instance = new wasmApi.Instance(compiled, { ...imports, env });
+      receive(instance, compiled);
+      return instance.exports;
+    },
+  });
+  // The same entry points tfjs wraps for its own builds.
+  module.tfjs = {
+    init: module.cwrap('init', null, []),
+    initWithThreadsCount: module.cwrap('init_with_threads_count', null, ['number']),
+    getThreadsCount: module.cwrap('get_threads_count', 'number', []),
+    registerTensor: module.cwrap('register_tensor', null, ['number', 'number', 'number']),
+    disposeData: module.cwrap('dispose_data', null, ['number']),
+    dispose: module.cwrap('dispose', null, []),
+  };
+  return module;
+}
+
+/**
+ * Replaces the (not yet started) 'wasm' backend with the multithreaded build using `threads`
+ * threads. On failure the stock single-threaded backend stays registered and the reason is given.
+ */
+export async function startThreadedWasm(threads: number): Promise<ThreadedWasmResult> {
+  const wanted = Math.min(Math.max(1, Math.floor(threads)), MAX_THREADS);
+  if (tf.findBackend('wasm'))
+    return { ok: false, why: 'the wasm backend had already started single-threaded' };
+  if (typeof SharedArrayBuffer === 'undefined') return { ok: false, why: 'SharedArrayBuffer is unavailable' };
+  let module: WasmModule;
+  try {
+    module = await instantiate(wanted);
+  } catch (err) {
+    return {
+      ok: false,
+      why: `the threaded wasm build failed to load: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+  setThreadsCount(wanted);
+  tf.removeBackend('wasm');
+  tf.registerBackend(
+    'wasm',
+    () => {
+      const backend = new BackendWasm(module);
+      // The pool's threads wait for work for the life of the backend; they must not keep the
+      // process alive once everything else is done (the CLI would never exit).
+      for (const worker of module.PThread.runningWorkers) worker.unref();
+      return backend;
+    },
+    2,
+  );
+  return { ok: true, threads: wanted };
+}
