@@ -44,6 +44,8 @@ export interface GenerationQuery {
   /** Only pictures made with this tuner (file hash). */
   tunerHash?: string;
   baseModelHash?: string;
+  /** Keyset paging for long histories: only generations with a smaller id (newest first). */
+  before?: number;
   order?: 'asc' | 'desc';
   limit?: number;
   offset?: number;
@@ -143,16 +145,36 @@ export class GenerationRepository {
     };
   }
 
+  /**
+   * Newest first (or oldest with order 'asc'). `total` counts every match, whatever the page.
+   * Pictures are recorded as they are made, so id order is creation order; that lets a prompt
+   * search walk FTS5's matches in rowid order and stop after one page.
+   */
   list(q: GenerationQuery = {}): Page<GenerationSummary> {
     const limit = Math.min(Math.max(1, Math.floor(q.limit ?? 50)), MAX_PAGE);
     const offset = Math.max(0, Math.floor(q.offset ?? 0));
-    const where: string[] = [];
-    const params: Record<string, unknown> = {};
+    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
+    const cursor = q.before !== undefined ? `id ${dir === 'DESC' ? '<' : '>'} @before` : null;
+    const params: Record<string, unknown> = { limit, offset, before: q.before ?? null };
     const match = q.search !== undefined ? ftsQuery(q.search) : null;
-    if (match) {
-      where.push('g.id IN (SELECT rowid FROM generations_fts WHERE generations_fts MATCH @match)');
-      params.match = match;
+    if (match) params.match = match;
+    if (match && !q.tunerHash && !q.baseModelHash) {
+      const total = this.db
+        .prepare('SELECT count(*) FROM generations_fts WHERE generations_fts MATCH @match')
+        .pluck()
+        .get({ match }) as number;
+      const items = this.db
+        .prepare(
+          `SELECT ${SUMMARY} FROM (
+             SELECT rowid AS id FROM generations_fts WHERE generations_fts MATCH @match
+             ${cursor ? `AND row${cursor}` : ''} ORDER BY rowid ${dir} LIMIT @limit OFFSET @offset
+           ) AS hit JOIN generations g ON g.id = hit.id ORDER BY g.id ${dir}`,
+        )
+        .all(params) as GenerationSummary[];
+      return { items, total, limit, offset };
     }
+    const where: string[] = [];
+    if (match) where.push('g.id IN (SELECT rowid FROM generations_fts WHERE generations_fts MATCH @match)');
     if (q.tunerHash) {
       where.push('g.id IN (SELECT generation_id FROM generation_tuners WHERE tuner_hash = @tunerHash)');
       params.tunerHash = q.tunerHash;
@@ -161,17 +183,22 @@ export class GenerationRepository {
       where.push('g.base_model_hash = @baseModelHash');
       params.baseModelHash = q.baseModelHash;
     }
-    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const dir = q.order === 'asc' ? 'ASC' : 'DESC';
-    const total = (
-      this.db.prepare(`SELECT count(*) AS n FROM generations g ${whereSql}`).get(params) as { n: number }
-    ).n;
+    const whereSql = (extra: string | null) => {
+      const all = extra ? [...where, `g.${extra}`] : where;
+      return all.length ? `WHERE ${all.join(' AND ')}` : '';
+    };
+    const total = this.db
+      .prepare(`SELECT count(*) FROM generations g ${whereSql(null)}`)
+      .pluck()
+      .get(params) as number;
+    // Page through ids first (a covering index), then read the rows of that page only.
     const items = this.db
       .prepare(
-        `SELECT ${SUMMARY} FROM generations g ${whereSql}
-         ORDER BY g.created_at ${dir}, g.id ${dir} LIMIT @limit OFFSET @offset`,
+        `SELECT ${SUMMARY} FROM (
+           SELECT g.id FROM generations g ${whereSql(cursor)} ORDER BY g.id ${dir} LIMIT @limit OFFSET @offset
+         ) AS page JOIN generations g ON g.id = page.id ORDER BY g.id ${dir}`,
       )
-      .all({ ...params, limit, offset }) as GenerationSummary[];
+      .all(params) as GenerationSummary[];
     return { items, total, limit, offset };
   }
 

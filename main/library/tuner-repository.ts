@@ -250,7 +250,7 @@ export class TunerRepository {
       params.baseModelId = q.baseModelId;
     }
     if (q.tag) {
-      where.push('EXISTS (SELECT 1 FROM tuner_tags g WHERE g.tuner_id = t.id AND g.tag = @tag)');
+      where.push('t.id IN (SELECT tuner_id FROM tuner_tags WHERE tag = @tag)');
       params.tag = normaliseTag(q.tag);
     }
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
@@ -270,8 +270,17 @@ export class TunerRepository {
       .prepare(`SELECT t.id FROM ${from} ${whereSql} ORDER BY ${orderSql} LIMIT @limit OFFSET @offset`)
       .pluck()
       .all({ ...params, limit, offset }) as number[];
-    const items = ids.map((id) => this.get(id)!);
-    return { items, total, limit, offset };
+    return { items: this.#many(ids), total, limit, offset };
+  }
+
+  /** Full records for these ids, in this order, in one query. */
+  #many(ids: number[]): TunerRecord[] {
+    if (ids.length === 0) return [];
+    const rows = this.db
+      .prepare(`${SELECT} WHERE t.id IN (SELECT value FROM json_each(?))`)
+      .all(JSON.stringify(ids)) as Row[];
+    const byId = new Map(rows.map((r) => [r.id, toRecord(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   rename(id: number, name: string): void {

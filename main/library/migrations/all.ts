@@ -5,6 +5,7 @@ import { migration0002 } from './0002-curation.ts';
 import { migration0003 } from './0003-training-runs.ts';
 import { migration0004 } from './0004-generations.ts';
 import { migration0005 } from './0005-search.ts';
+import { migration0006 } from './0006-history-paging.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration0001,
@@ -12,6 +13,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0003,
   migration0004,
   migration0005,
+  migration0006,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

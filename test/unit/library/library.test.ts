@@ -248,6 +248,17 @@ describe('Library: generations and training runs', () => {
     expect(lib.generations.list().items.map((x) => x.prompt)).toEqual(['a red barn', 'a fox']);
     expect(lib.generations.list({ search: 'barn' }).items.map((x) => x.prompt)).toEqual(['a red barn']);
     expect(lib.generations.list({ tunerHash: a.fileHash }).total).toBe(2);
+    const [newest, older] = lib.generations.list().items;
+    const next = lib.generations.list({ before: newest!.id, limit: 1 });
+    expect(next.items.map((x) => x.id)).toEqual([older!.id]);
+    expect(next.total).toBe(2); // total counts every match, whatever the page
+    expect(lib.generations.list({ search: 'a', before: newest!.id }).items.map((x) => x.prompt)).toEqual([
+      'a fox',
+    ]);
+    expect(lib.generations.list({ search: 'a', order: 'asc' }).items.map((x) => x.prompt)).toEqual([
+      'a fox',
+      'a red barn',
+    ]);
     // history outlives the tuner
     lib.deleteTuner(a.id);
     expect(lib.generations.get(g.id)?.tunerIds).toEqual([null]);
