@@ -23,7 +23,7 @@ import { EmbeddedTextEncoder } from '../../main/engine/models/text/text-encoder.
 import { WordTokenizer } from '../../main/engine/models/text/tokenizer.ts';
 import { UNet } from '../../main/engine/models/unet/unet.ts';
 import { AutoencoderKL } from '../../main/engine/models/vae/vae.ts';
-import { exportPeerFiles, parityWeights } from './peer/export.ts';
+import { exportPeerFiles, exportTextPeerFiles, exportVaePeerFiles, parityWeights } from './peer/export.ts';
 import { median, table } from './stats.ts';
 
 interface Timing {
@@ -62,6 +62,10 @@ export default async function unetBench(args: string[]): Promise<void> {
   const runs = option(args, '--runs', 5);
   const report = await initBackend({ stockKernels: args.includes('--stock') });
   console.log(describeBackend(report));
+  if (args.includes('--peer-only')) {
+    await runPeer(runs, new Map());
+    return;
+  }
 
   const unet = new UNet(embedded.unet, { seed: 1 });
   const vae = new AutoencoderKL(embedded.vae, { seed: 2 });
@@ -200,6 +204,10 @@ interface PeerResult {
   train_ms: number;
   forward_cpu_ms: number;
   train_cpu_ms: number;
+  vae_parity: number;
+  vae_output_max_abs: number;
+  text_parity: number;
+  text_output_max_abs: number;
 }
 
 const PEER_DIR = fileURLToPath(new URL('./peer/', import.meta.url));
@@ -221,6 +229,17 @@ async function runPeer(runs: number, ours: Map<string, Timing>): Promise<void> {
   parityWeights(unet.params);
   await exportPeerFiles(unet, OUTPUT_DIR);
   unet.dispose();
+  const vae = new AutoencoderKL(embedded.vae, { seed: 2 });
+  parityWeights(vae.params);
+  await exportVaePeerFiles(vae, OUTPUT_DIR);
+  vae.dispose();
+  const tokenizer = WordTokenizer.learn(['a red apple', 'grinning face with big eyes'], {
+    contextLength: embedded.text.contextLength,
+  });
+  const text = new EmbeddedTextEncoder(tokenizer, embedded.text, { seed: 3 });
+  parityWeights(text.transformer.params);
+  await exportTextPeerFiles(text, OUTPUT_DIR);
+  text.dispose();
   const results: PeerResult[] = [];
   for (const threads of [1, 2]) {
     const run = spawnSync(
@@ -234,8 +253,9 @@ async function runPeer(runs: number, ours: Map<string, Timing>): Promise<void> {
     }
     results.push(JSON.parse(run.stdout.trim().split('\n').at(-1)!) as PeerResult);
   }
-  const forward = ours.get('U-Net forward, batch 2')!;
-  const train = ours.get('U-Net training step, batch 8')!;
+  const nan: Timing = { wall: [Number.NaN], cpu: [Number.NaN] };
+  const forward = ours.get('U-Net forward, batch 2') ?? nan;
+  const train = ours.get('U-Net training step, batch 8') ?? nan;
   const rows = results.flatMap((r) => [
     {
       workload: 'U-Net forward, batch 2',
@@ -257,8 +277,15 @@ async function runPeer(runs: number, ours: Map<string, Timing>): Promise<void> {
   console.log(
     `\nPyTorch ${results[0]!.torch} peer (OpenMP OpenBLAS, glibc malloc tunables):\n${table(rows)}`,
   );
-  const parity = results[0]!;
-  console.log(
-    `parity: max |ours - torch| = ${parity.parity_max_abs_diff.toExponential(2)} over outputs up to ${parity.output_max_abs.toFixed(3)} (target <= 1e-4): ${parity.parity_max_abs_diff <= 1e-4 ? 'PASS' : 'FAIL'}`,
-  );
+  const p = results[0]!;
+  const verdict = (diff: number) => (diff <= 1e-4 ? 'PASS' : 'FAIL');
+  for (const [name, diff, scale] of [
+    ['U-Net forward', p.parity_max_abs_diff, p.output_max_abs],
+    ['VAE encode+decode', p.vae_parity, p.vae_output_max_abs],
+    ['text transformer', p.text_parity, p.text_output_max_abs],
+  ] as const) {
+    console.log(
+      `parity ${name}: max |ours - torch| = ${diff.toExponential(2)} over outputs up to ${scale.toFixed(3)} (target <= 1e-4): ${verdict(diff)}`,
+    );
+  }
 }

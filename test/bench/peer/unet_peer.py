@@ -16,7 +16,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from clip_text import TextTransformer  # noqa: E402
 from ldm_unet import UNet  # noqa: E402
+from ldm_vae import AutoencoderKL  # noqa: E402
 from safetensors_np import read_safetensors  # noqa: E402
 
 
@@ -34,6 +36,39 @@ def median_ms(fn, runs, warmup=2):
     return statistics.median(wall), statistics.median(cpu)
 
 
+def load(model, path):
+    weights, _ = read_safetensors(path)
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()}, strict=True)
+    return model.eval()
+
+
+def max_diff(a, b):
+    return float(np.max(np.abs(a.detach().numpy() - b)))
+
+
+def vae_and_text_parity(directory):
+    """Max abs differences of the VAE (mean, logvar, decode) and the text transformer, if exported."""
+    out = {}
+    if os.path.exists(os.path.join(directory, "vae.safetensors")):
+        with open(os.path.join(directory, "vae-config.json")) as f:
+            vae = load(AutoencoderKL(json.load(f)), os.path.join(directory, "vae.safetensors"))
+        io, _ = read_safetensors(os.path.join(directory, "vae-io.safetensors"))
+        with torch.no_grad():
+            mean, logvar = vae.encode(torch.from_numpy(io["image"].copy()))
+            decoded = vae.decode(torch.from_numpy(io["mean"].copy()))
+        out["vae_parity"] = max(max_diff(mean, io["mean"]), max_diff(logvar, io["logvar"]), max_diff(decoded, io["decoded"]))
+        out["vae_output_max_abs"] = float(np.max(np.abs(io["decoded"])))
+    if os.path.exists(os.path.join(directory, "text.safetensors")):
+        with open(os.path.join(directory, "text-config.json")) as f:
+            text = load(TextTransformer(json.load(f)), os.path.join(directory, "text.safetensors"))
+        io, _ = read_safetensors(os.path.join(directory, "text-io.safetensors"))
+        with torch.no_grad():
+            context = text(torch.from_numpy(io["ids"].copy()).long())
+        out["text_parity"] = max_diff(context, io["context"])
+        out["text_output_max_abs"] = float(np.max(np.abs(io["context"])))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
@@ -49,9 +84,9 @@ def main():
     io, _ = read_safetensors(os.path.join(args.dir, "io.safetensors"))
 
     model = UNet(config)
-    state = {k: torch.from_numpy(v.copy()) for k, v in weights.items()}
-    model.load_state_dict(state, strict=True)
+    model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()}, strict=True)
     model.eval()
+    extra_parity = vae_and_text_parity(args.dir)
 
     x = torch.from_numpy(io["x"].copy())
     t = torch.from_numpy(io["t"].copy())
@@ -99,6 +134,7 @@ def main():
                 "train_ms": train_ms,
                 "forward_cpu_ms": forward_cpu_ms,
                 "train_cpu_ms": train_cpu_ms,
+                **extra_parity,
             }
         )
     )
