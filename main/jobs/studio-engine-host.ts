@@ -5,6 +5,7 @@ import { StudioError } from '../../shared/api/errors.ts';
 import { backendReport } from '../engine/backend.ts';
 import { runAnnotateTask } from './annotate-task.ts';
 import type { EngineHost, EngineStatus } from './engine-host.ts';
+import { runGenerateTask } from './generate-task.ts';
 
 function notYet(what: string, module: string): never {
   throw new StudioError(
@@ -15,9 +16,7 @@ function notYet(what: string, module: string): never {
 
 export function createStudioEngineHost(): EngineHost {
   return {
-    async generate() {
-      notYet('image generation', 'main/engine/pipeline/generate.ts');
-    },
+    generate: runGenerateTask,
     annotate: runAnnotateTask,
     async trainScan() {
       notYet('training', 'main/engine/train');
