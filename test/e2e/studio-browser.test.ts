@@ -247,6 +247,49 @@ function canvasFlows() {
     await screenshot(page, 'e2e-06-picture-and-mask');
   });
 
+  it('loads a photo onto an edge layer through the canny annotator, then draws on it', async () => {
+    const png = new PNG({ width: 256, height: 256 });
+    for (let y = 0; y < 256; y++) {
+      for (let x = 0; x < 256; x++) {
+        const i = (y * 256 + x) * 4;
+        const inside = x >= 64 && x < 192 && y >= 64 && y < 192;
+        png.data[i] = inside ? 230 : 20;
+        png.data[i + 1] = inside ? 200 : 30;
+        png.data[i + 2] = inside ? 40 : 60;
+        png.data[i + 3] = 255;
+      }
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'scedit-e2e-photo-')), 'photo.png');
+    writeFileSync(file, PNG.sync.write(png));
+    await page.getByLabel('Enable Scribble').uncheck();
+    await page.getByRole('button', { name: '+ Edges' }).click();
+    await page.getByLabel('Picture for Edges').setInputFiles(file);
+    await expect
+      .poll(
+        async () =>
+          (
+            (await scene(page)).layers.at(-1) as unknown as {
+              image: { source?: { annotator: string } } | null;
+            }
+          ).image?.source?.annotator,
+        { timeout: 30_000 },
+      )
+      .toBe('canny');
+    // Edges along the square's border (128..384 on the 512 canvas), nothing in its middle.
+    // One-pixel edges, smoothed a little by the on-screen scaling.
+    let edge = 0;
+    for (let d = -3; d <= 3; d++) edge = Math.max(edge, (await shownPixel(page, 128 + d, 256))[0]!);
+    expect(edge).toBeGreaterThan(90);
+    expect((await shownPixel(page, 256, 256))[0]).toBeLessThan(30);
+    await page.getByRole('button', { name: 'Brush' }).click();
+    await dragThrough(page, [
+      [200, 250],
+      [300, 260],
+    ]);
+    expect((await shownPixel(page, 250, 255))[0]).toBeGreaterThan(150);
+    await screenshot(page, 'e2e-07-canny-annotated');
+  });
+
   it('zooms with the wheel around the pointer', async () => {
     const ws = page.getByTestId('workspace');
     const before = Number(await ws.getAttribute('data-zoom'));
@@ -297,7 +340,7 @@ function libraryFlows() {
     await card('other-base').waitFor();
     expect(await card('ink-wash').textContent()).toMatch(/Style \(SC\).*tiny-sd/);
     expect(await card('edges').textContent()).toMatch(/Condition \(CSC\) · canny/);
-    await screenshot(page, 'e2e-07-library-imported');
+    await screenshot(page, 'e2e-08-library-imported');
   });
 
   it('searches and filters', async () => {
@@ -331,7 +374,7 @@ function libraryFlows() {
     const headerLength = Number(bytes.readBigUInt64LE(0));
     expect(bytes.subarray(8, 9).toString()).toBe('{');
     expect(JSON.parse(bytes.subarray(8, 8 + headerLength).toString()).__metadata__).toBeTruthy();
-    await screenshot(page, 'e2e-08-library-renamed-tagged');
+    await screenshot(page, 'e2e-09-library-renamed-tagged');
   });
 
   it('deletes only after confirmation', async () => {
@@ -366,7 +409,7 @@ function libraryFlows() {
       .getByText(/"ink wash v2" was trained on base model "tiny-sd", but the current model is "other-sd"/)
       .waitFor();
     expect(await page.getByRole('button', { name: 'Generate', exact: true }).isDisabled()).toBe(true);
-    await screenshot(page, 'e2e-09-mixer-refusal');
+    await screenshot(page, 'e2e-10-mixer-refusal');
     await page.getByRole('button', { name: 'Remove ink wash v2 from the mix' }).click();
     expect(await page.getByRole('button', { name: 'Generate', exact: true }).isDisabled()).toBe(false);
   });

@@ -246,6 +246,7 @@ export function GeneratePanel() {
             onChange={(e) => set({ baseModel: e.target.value || null })}
           >
             {!models && <option value="">Unavailable</option>}
+            {models?.length === 0 && <option value="">The engine's default</option>}
             {models?.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name} ({m.resolution}px)

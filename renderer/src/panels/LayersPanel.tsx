@@ -144,7 +144,7 @@ export function LayersPanel() {
           ))}
         </ul>
       )}
-      {active && <LayerProperties layer={active} />}
+      {active && <LayerProperties key={active.id} layer={active} />}
     </section>
   );
 }
