@@ -9,6 +9,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import * as tf from '@tensorflow/tfjs-core';
 import type { PoseKeypoint } from '../../../shared/pose/openpose-json.ts';
 import type { RgbaImage } from '../../engine/io/image.ts';
+import { resizeImage } from '../../engine/io/image.ts';
 import { checkAnnotatorImage } from '../annotator-error.ts';
 import { loadGraphModelFile, ModelFileError } from '../graph-model-file.ts';
 import { COCO_KEYPOINT_NAMES } from './coco-to-openpose.ts';
@@ -31,6 +32,8 @@ export interface MoveNetOptions {
 }
 
 export const MOVENET_DEFAULTS = { minKeypointScore: 0.3, minPersonScore: 0.2, maxPeople: 6 } as const;
+
+const PRESHRINK_SIDE = 1024;
 
 const MODEL_FILES: Record<MoveNetVariant, string> = {
   multipose: 'movenet-multipose.json',
@@ -77,8 +80,23 @@ export class MoveNetPoseDetector {
   }
 
   /** Finds people in `image`; keypoints come back in its pixels. */
-  async detect(image: RgbaImage, options: MoveNetOptions = {}): Promise<DetectedPerson[]> {
-    checkAnnotatorImage(image);
+  async detect(photo: RgbaImage, options: MoveNetOptions = {}): Promise<DetectedPerson[]> {
+    checkAnnotatorImage(photo);
+    // A big photo is shrunk first (by the image library, not as a float tensor of every pixel);
+    // the model sees a few hundred pixels a side anyway.
+    const longest = Math.max(photo.width, photo.height);
+    const shrink = longest > PRESHRINK_SIDE ? PRESHRINK_SIDE / longest : 1;
+    const image =
+      shrink < 1
+        ? await resizeImage(
+            photo,
+            Math.max(1, Math.round(photo.width * shrink)),
+            Math.max(1, Math.round(photo.height * shrink)),
+            'fill',
+          )
+        : photo;
+    const backX = photo.width / image.width;
+    const backY = photo.height / image.height;
     const o = { ...MOVENET_DEFAULTS, ...options };
     const size = this.inputSize;
     const scale = size / Math.max(image.width, image.height);
@@ -116,7 +134,7 @@ export class MoveNetPoseDetector {
       const y = (ny * size - padY) / scale;
       // A point the model placed in the letterbox padding is not on the photo.
       if (x < 0 || y < 0 || x > image.width || y > image.height) return null;
-      return { x, y, confidence: score };
+      return { x: x * backX, y: y * backY, confidence: score };
     };
     const people: DetectedPerson[] = [];
     const n = COCO_KEYPOINT_NAMES.length;

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { annotate } from '../../../main/annotators/annotate.ts';
+import { cocoToOpenPose } from '../../../main/annotators/pose/coco-to-openpose.ts';
 import { MoveNetPoseDetector } from '../../../main/annotators/pose/movenet.ts';
 import { poseDetector } from '../../../main/annotators/pose/pose-annotator.ts';
 import { initBackend } from '../../../main/engine/backend.ts';
 import type { RgbaImage } from '../../../main/engine/io/image.ts';
-import { readImage } from '../../../main/engine/io/image.ts';
+import { readImage, resizeImage } from '../../../main/engine/io/image.ts';
 import { OPENPOSE_INDEX as P } from '../../../shared/pose/openpose.ts';
 import type { PoseKeypoints } from '../../../shared/pose/openpose-json.ts';
 import { parseOpenPoseJson, serializeOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
@@ -84,6 +85,12 @@ describe('pose from real photographs (MoveNet, shipped model)', () => {
       wide.data.set(astronaut.data.subarray(y * 512 * 4, (y + 1) * 512 * 4), (y * 1536 + 512) * 4);
     const { pose } = await annotate('pose', wide);
     checkAstronaut(pose!.people[0]!.body, 1, 512, 0);
+    // A large photo (shrunk before detection) comes back in its own pixels.
+    const big = await resizeImage(astronaut, 2048, 2048, 'fill');
+    const found = await annotate('pose', big, { width: 512, height: 512 });
+    checkAstronaut(found.pose!.people[0]!.body);
+    const direct = await (await poseDetector()).detect(big);
+    checkAstronaut(cocoToOpenPose(direct[0]!.keypoints), 4);
     // Asked for 256x384 with cover: scale 0.75, then 64 px cropped off each side.
     const small = await annotate('pose', astronaut, { width: 256, height: 384 });
     expect(small.map.width).toBe(256);
