@@ -1,5 +1,6 @@
 // Training runs as the trainer reports them: each call is one short transaction, so the UI's
 // connection reading the same database is never blocked for long (WAL: readers never wait).
+import { isAbsolute } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { DatasetSummary, TunerKind } from './tuner-inspector.ts';
 
@@ -153,7 +154,17 @@ export class TrainingRunRepository {
     })();
   }
 
+  /** `relativePath` is relative to the data folder; absolute paths and `..` are refused. */
   checkpoint(id: number, relativePath: string, step: number): void {
+    if (
+      relativePath === '' ||
+      isAbsolute(relativePath) ||
+      /^[a-zA-Z]:|^\\/.test(relativePath) ||
+      relativePath.split(/[\\/]+/).includes('..')
+    )
+      throw new Error(
+        `training run ${id}: checkpoint path "${relativePath}" must stay inside the data folder`,
+      );
     this.#update(id, 'checkpoint_path = ?, checkpoint_step = ?', [relativePath, step]);
   }
 

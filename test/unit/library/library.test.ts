@@ -310,6 +310,10 @@ describe('Library: generations and training runs', () => {
     runs.checkpoint(id, 'runs/1/step-10.safetensors', 10);
     expect(runs.get(id)).toMatchObject({ status: 'running', step: 10, progress: 0.1, checkpointStep: 10 });
     expect(runs.losses(id, 9)).toEqual([{ step: 10, loss: 0.25 }]);
+    expect(() => runs.checkpoint(id, '../outside.safetensors', 10)).toThrow(
+      /must stay inside the data folder/,
+    );
+    expect(() => runs.checkpoint(id, '/etc/x', 10)).toThrow(/must stay inside/);
     expect(() => runs.progress(id, 11, [{ step: 11, loss: Number.NaN }])).toThrow(/loss at step 11 is NaN/);
     expect(runs.get(id)?.step).toBe(10); // the failed call changed nothing
     runs.fail(id, 'out of memory');
