@@ -1,6 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../../main/engine/backend.ts';
+import { loadParamsInto, saveParamFile } from '../../../../main/engine/io/param-file.ts';
+import { openSafetensors } from '../../../../main/engine/io/safetensors.ts';
 import { embedded } from '../../../../main/engine/models/configs/embedded.ts';
 import { sd15 } from '../../../../main/engine/models/configs/sd15.ts';
 import type { UNetConfigInput } from '../../../../main/engine/models/unet/config.ts';
@@ -177,6 +182,29 @@ describe('U-Net (LDM structure)', () => {
     );
     expect(() => unet.decode(enc.h, enc.skips.slice(1), enc.emb, context)).toThrow(/expected 4 skips, got 3/);
     unet.dispose();
+  });
+
+  it('saves to .safetensors in PyTorch layout and loads into a fresh model: the same output bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'unet-'));
+    try {
+      const a = new UNet(tiny, { seed: 1 });
+      perturbParams(a.params, 5);
+      const path = join(dir, 'unet.safetensors');
+      await saveParamFile(path, a.params.list());
+      const b = new UNet(tiny, { seed: 2 });
+      const file = await openSafetensors(path);
+      expect(file.info('input_blocks.0.0.weight').shape).toEqual([16, 4, 3, 3]);
+      await loadParamsInto(file, b.params.list());
+      await file.close();
+      const { x, t, context } = inputs();
+      expect(Array.from(b.forward(x, t, context).dataSync())).toEqual(
+        Array.from(a.forward(x, t, context).dataSync()),
+      );
+      a.dispose();
+      b.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ten forwards in a row leave tf.memory().numTensors unchanged', () => {
