@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { serializeOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
+import { parseOpenPoseJson, serializeOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
 import type { AnnotatorKind, AnnotatorOptions } from '../../annotators/annotate.ts';
 import { ANNOTATOR_KINDS, annotate } from '../../annotators/annotate.ts';
+import { renderSkeletonMap } from '../../annotators/pose/skeleton-map.ts';
 import { initBackend } from '../../engine/backend.ts';
 import { writeFileAtomic } from '../../engine/io/atomic-write.ts';
 import { readImage, writePng } from '../../engine/io/image.ts';
@@ -24,6 +26,33 @@ function parseSize(value: string | undefined): { width?: number; height?: number
   return { width, height: m[2] === undefined ? width : Number(m[2]) };
 }
 
+async function drawPoseJson(
+  path: string,
+  out: string,
+  size: { width?: number; height?: number },
+): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${path}: cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const { document, coordinates } = parseOpenPoseJson(text, {
+    name: path,
+    defaultCanvas: size.width ? { width: size.width, height: size.height ?? size.width } : undefined,
+  });
+  const map = renderSkeletonMap(
+    document,
+    size.width ?? document.canvasWidth,
+    size.height ?? document.canvasHeight,
+  );
+  await writePng(out, map);
+  console.log(
+    `pose map ${map.width}x${map.height} -> ${out} (people: ${document.people.length}; ${coordinates} coordinates)`,
+  );
+  return 0;
+}
+
 export const annotateCommand: CliCommand = {
   name: 'annotate',
   summary: 'make a condition map (canny, pose, depth, scribble) from a picture',
@@ -32,6 +61,7 @@ export const annotateCommand: CliCommand = {
     '  --size N | WxH          map size (default: the picture size); --fit cover|contain|fill (default cover)',
     '  canny:    --low 100 --high 200 [--blur <sigma>] [--l2] [--gray]',
     '  pose:     [--json pose.json] [--min-score 0.3] [--max-people 6] [--models <folder>]',
+    'scedit annotate --kind pose --from-json pose.json --out map.png [--size N | WxH]   (draw an OpenPose JSON)',
     '  depth:    [--estimator grayscale|model] [--model <folder or file>] [--invert]',
     '  scribble: [--source auto|sketch|photo] [--threshold 0..255] [--stroke-width 3]',
   ].join('\n'),
@@ -43,6 +73,7 @@ export const annotateCommand: CliCommand = {
         kind: { type: 'string' },
         out: { type: 'string', short: 'o' },
         json: { type: 'string' },
+        'from-json': { type: 'string' },
         size: { type: 'string' },
         fit: { type: 'string' },
         low: { type: 'string' },
@@ -66,8 +97,13 @@ export const annotateCommand: CliCommand = {
       throw new UsageError(
         `--kind must be one of ${ANNOTATOR_KINDS.join(', ')}${kind ? `, got "${kind}"` : ''}`,
       );
-    if (positionals.length !== 1) throw new UsageError('give exactly one input image');
     if (!values.out) throw new UsageError('--out <map.png> is required');
+    if (values['from-json']) {
+      if (kind !== 'pose') throw new UsageError('--from-json is for --kind pose');
+      if (positionals.length) throw new UsageError('give either an image or --from-json, not both');
+      return drawPoseJson(values['from-json'], values.out, parseSize(values.size));
+    }
+    if (positionals.length !== 1) throw new UsageError('give exactly one input image');
     if (values.json && kind !== 'pose') throw new UsageError('--json is for --kind pose');
     const input = positionals[0]!;
     const common = { ...parseSize(values.size), ...(values.fit ? { fit: values.fit } : {}) };
