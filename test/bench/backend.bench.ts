@@ -1,6 +1,10 @@
-// `npm run bench -- backend [--runs N] [--backends wasm,wasm-stock,cpu]`: GFLOP/s of the products
-// training spends its time in, per backend, side by side: wasm with our kernel overrides, wasm
-// with tfjs's stock kernels, and the cpu backend (one run each: it is ~100x slower). Medians.
+// `npm run bench -- backend [--runs N] [--backends wasm,wasm-2-threads,wasm-stock,cpu]`: GFLOP/s of
+// the products training spends its time in, per backend, side by side: wasm with our kernel
+// overrides on one thread and on two (the multithreaded build, measured in a child process since
+// a process holds one wasm module), wasm with tfjs's stock kernels, and the cpu backend (one run
+// each: it is ~100x slower). Medians.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../main/engine/backend.ts';
 import {
@@ -9,8 +13,9 @@ import {
 } from '../../main/engine/kernels/wasm/register.ts';
 import { median, table, timeRuns } from './stats.ts';
 
-type Mode = 'wasm' | 'wasm-stock' | 'cpu';
-const MODES: Mode[] = ['wasm', 'wasm-stock', 'cpu'];
+type Mode = 'wasm' | 'wasm-2-threads' | 'wasm-stock' | 'cpu';
+const MODES: Mode[] = ['wasm', 'wasm-2-threads', 'wasm-stock', 'cpu'];
+type InProcessMode = Exclude<Mode, 'wasm-2-threads'>;
 
 interface Workload {
   name: string;
@@ -95,7 +100,7 @@ const workloads: Workload[] = [
   matmul('attention batched', [16, 256, 64], [16, 64, 256], false, false),
 ];
 
-async function switchTo(mode: Mode): Promise<void> {
+async function switchTo(mode: InProcessMode): Promise<void> {
   if (mode === 'cpu') {
     await tf.setBackend('cpu');
     return;
@@ -110,25 +115,55 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+/** Runs this benchmark's wasm column in a child process with two wasm threads. */
+function twoThreadColumn(runs: number): Promise<Record<string, string>> {
+  const runner = fileURLToPath(new URL('./run.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', runner, 'backend', '--json', '--backends', 'wasm', '--runs', String(runs)],
+      { env: { ...process.env, SCEDIT_BACKEND: 'wasm', SCEDIT_WASM_THREADS: '2' }, maxBuffer: 1 << 24 },
+      (error, stdout, stderr) => {
+        if (error) return reject(new Error(`the two-thread run failed: ${stderr.slice(-1000)}`));
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as Record<string, string>);
+      },
+    );
+  });
+}
+
 export default async function backendBench(args: string[]): Promise<void> {
   const runs = Number(option(args, '--runs') ?? 5);
+  const json = args.includes('--json');
   const modes = (option(args, '--backends')?.split(',') ?? MODES) as Mode[];
   for (const m of modes)
     if (!MODES.includes(m)) throw new Error(`--backends: unknown "${m}" (use ${MODES.join(', ')})`);
   process.env.SCEDIT_BACKEND ??= 'wasm';
+  // The in-process columns are the single-threaded build; the two-thread column has its own process.
+  process.env.SCEDIT_WASM_THREADS ??= '1';
   const report = await initBackend();
   if (report.tfBackend !== 'wasm')
     throw new Error(`this benchmark needs the wasm backend, got ${report.tfBackend}`);
   const os = await import('node:os');
-  console.log(
-    `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}; wasm SIMD ${report.simd}, threads ${report.threads}; ${runs} runs (cpu: 1), medians`,
-  );
+  if (!json)
+    console.log(
+      `${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; wasm SIMD ${report.simd}, threads ${report.threads}; ${runs} runs (cpu: 1), medians`,
+    );
 
   const gflops = new Map<string, Record<Mode, string>>();
+  if (modes.includes('wasm-2-threads')) {
+    const column = await twoThreadColumn(runs);
+    for (const w of workloads) {
+      gflops.set(w.name, { ...gflops.get(w.name), 'wasm-2-threads': column[w.name] ?? '' } as Record<
+        Mode,
+        string
+      >);
+    }
+  }
   for (const mode of modes) {
+    if (mode === 'wasm-2-threads') continue;
     await switchTo(mode);
     for (const w of workloads) {
       const row = gflops.get(w.name) ?? ({} as Record<Mode, string>);
@@ -147,6 +182,17 @@ export default async function backendBench(args: string[]): Promise<void> {
     }
   }
   await switchTo('wasm');
+  if (json) {
+    console.log(
+      JSON.stringify(Object.fromEntries(workloads.map((w) => [w.name, gflops.get(w.name)?.wasm ?? '']))),
+    );
+    return;
+  }
   console.log('GFLOP/s');
-  console.log(table(workloads.map((w) => ({ workload: w.name, ...gflops.get(w.name) }))));
+  const rows = workloads.map((w) => {
+    const row: Record<string, string> = { workload: w.name };
+    for (const m of MODES) if (modes.includes(m)) row[m] = gflops.get(w.name)?.[m] ?? '';
+    return row;
+  });
+  console.log(table(rows));
 }
