@@ -93,7 +93,19 @@ export interface EngineHost {
   annotate(req: MethodParams<'annotate'>, ctx: JobContext): Promise<AnnotateResult>;
   trainScan(req: MethodParams<'trainScan'>, ctx: JobContext): Promise<TrainScanReport>;
   train(req: EngineTrainRequest, ctx: JobContext): Promise<EngineTrainResult>;
+  /** The base models this engine can generate and train with. */
+  models(): Promise<EngineModelInfo[]>;
   status(): Promise<EngineStatus>;
+}
+
+export interface EngineModelInfo {
+  id: string;
+  name: string;
+  /** Native generation size in pixels. */
+  resolution: number;
+  /** The key the library stores the model under (see baseModelKey). */
+  hash: string;
+  source: 'embedded' | 'imported';
 }
 
 export type EngineTaskName = keyof EngineHost | 'debugJob';

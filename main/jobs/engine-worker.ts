@@ -51,6 +51,8 @@ function dispatch(task: EngineTaskName, input: unknown, ctx: JobContext): Promis
       return host.train(input as Parameters<EngineHost['train']>[0], ctx);
     case 'status':
       return host.status();
+    case 'models':
+      return host.models();
     case 'debugJob':
       if (!data.testHooks)
         throw new StudioError(

@@ -15,7 +15,12 @@ import type { CscTunerUse, ScTunerUse } from '../engine/tuners/composition.ts';
 import type { CscTuner } from '../engine/tuners/csc-tuner.ts';
 import type { ScTuner } from '../engine/tuners/sc-tuner.ts';
 import { loadTuner, type Tuner } from '../engine/tuners/tuner-file.ts';
-import type { EngineGenerateRequest, EngineGenerateResult, JobContext } from './engine-host.ts';
+import type {
+  EngineGenerateRequest,
+  EngineGenerateResult,
+  EngineModelInfo,
+  JobContext,
+} from './engine-host.ts';
 
 const SAMPLERS: Record<Sampler, SamplerName> = {
   ddim: 'ddim',
@@ -42,6 +47,19 @@ export function workerModel(): Promise<LatentDiffusionModel> {
 export function baseModelKey(model: LatentDiffusionModel): string {
   if (/^[0-9a-f]{64}$/.test(model.hash)) return model.hash;
   return createHash('sha256').update(`${model.id}:${model.hash}`).digest('hex');
+}
+
+export async function runModelsTask(): Promise<EngineModelInfo[]> {
+  const model = await workerModel();
+  return [
+    {
+      id: model.id,
+      name: model.manifest.name,
+      resolution: model.manifest.imageSize,
+      hash: baseModelKey(model),
+      source: 'embedded',
+    },
+  ];
 }
 
 async function conditionTensor(

@@ -3,12 +3,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { backendReport } from '../engine/backend.ts';
 import { runAnnotateTask } from './annotate-task.ts';
 import type { EngineHost, EngineStatus } from './engine-host.ts';
-import { runGenerateTask } from './generate-task.ts';
+import { runGenerateTask, runModelsTask } from './generate-task.ts';
 import { runTrainScanTask, runTrainTask } from './train-task.ts';
 
 export function createStudioEngineHost(): EngineHost {
   return {
     generate: runGenerateTask,
+    models: runModelsTask,
     annotate: runAnnotateTask,
     trainScan: (req) => runTrainScanTask(req),
     train: runTrainTask,

@@ -3,7 +3,7 @@
 import { StudioError } from '../../../shared/api/errors.ts';
 import type { MethodOutput, MethodParams } from '../../../shared/api/methods.ts';
 import type { RecipeInput } from '../../engine/io/recipe.ts';
-import type { EngineGenerateResult, ResolvedTuner } from '../../jobs/engine-host.ts';
+import type { EngineGenerateResult, EngineModelInfo, ResolvedTuner } from '../../jobs/engine-host.ts';
 import type { TunerRecord } from '../../library/tuner-repository.ts';
 import type { Handler, StudioContext } from '../context.ts';
 import { fileRef, libraryId } from '../library-mapping.ts';
@@ -133,13 +133,14 @@ export const generate: Handler<'generate'> = async (params, studio, call) => {
 
 export const modelsList: Handler<'modelsList'> = async (_params, studio) => {
   const defaultModel = studio.settings.get().defaultModel;
-  const models = studio.library.baseModels.list().map((m, i) => ({
-    id: m.modelId,
-    name: m.name || m.modelId,
-    source: 'imported' as const,
-    resolution: typeof m.config.resolution === 'number' ? m.config.resolution : 512,
+  const available = await studio.engine.run<EngineModelInfo[]>('models', null);
+  const models = available.map((m, i) => ({
+    id: m.id,
+    name: m.name,
+    source: m.source,
+    resolution: m.resolution,
     hash: m.hash,
-    isDefault: defaultModel ? m.modelId === defaultModel : i === 0,
+    isDefault: defaultModel ? m.id === defaultModel : i === 0,
   }));
   return { models };
 };

@@ -92,7 +92,11 @@ describe('generate over the socket', () => {
     expect((await api.jobsList({})).jobs).toEqual([]);
   });
 
-  it('refuses a base model this studio does not have, with its name', async () => {
+  it('lists the model it generates with, and refuses one it does not have, by name', async () => {
+    const { models } = await client().modelsList({});
+    expect(models).toHaveLength(1);
+    expect(models[0]).toMatchObject({ source: 'embedded', isDefault: true, resolution: 64 });
+    expect(models[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
     await expect(client().generate({ prompt: 'x', baseModel: 'sd-xl', steps: 1 })).rejects.toMatchObject({
       code: 'not-found',
       message: /"sd-xl" is not available/,
