@@ -167,7 +167,7 @@ export class GenerationRepository {
         .prepare(
           `SELECT ${SUMMARY} FROM (
              SELECT rowid AS id FROM generations_fts WHERE generations_fts MATCH @match
-             ${cursor ? `AND row${cursor}` : ''} ORDER BY rowid ${dir} LIMIT @limit OFFSET @offset
+             ${cursor ? `AND row${cursor}` : ''} ORDER BY rowid ${dir} LIMIT ${limit} OFFSET ${offset}
            ) AS hit JOIN generations g ON g.id = hit.id ORDER BY g.id ${dir}`,
         )
         .all(params) as GenerationSummary[];
@@ -191,11 +191,13 @@ export class GenerationRepository {
       .prepare(`SELECT count(*) FROM generations g ${whereSql(null)}`)
       .pluck()
       .get(params) as number;
-    // Page through ids first (a covering index), then read the rows of that page only.
+    // Page through ids first (a covering index), then read the rows of that page only. LIMIT and
+    // OFFSET are written as literals (validated integers): bound, they hide the page size from the
+    // planner, which then joins the whole table (5 ms instead of 0.25 ms on 100,000 rows).
     const items = this.db
       .prepare(
         `SELECT ${SUMMARY} FROM (
-           SELECT g.id FROM generations g ${whereSql(cursor)} ORDER BY g.id ${dir} LIMIT @limit OFFSET @offset
+           SELECT g.id FROM generations g ${whereSql(cursor)} ORDER BY g.id ${dir} LIMIT ${limit} OFFSET ${offset}
          ) AS page JOIN generations g ON g.id = page.id ORDER BY g.id ${dir}`,
       )
       .all(params) as GenerationSummary[];

@@ -267,7 +267,7 @@ export class TunerRepository {
       this.db.prepare(`SELECT count(*) AS n FROM ${from} ${whereSql}`).get(params) as { n: number }
     ).n;
     const ids = this.db
-      .prepare(`SELECT t.id FROM ${from} ${whereSql} ORDER BY ${orderSql} LIMIT @limit OFFSET @offset`)
+      .prepare(`SELECT t.id FROM ${from} ${whereSql} ORDER BY ${orderSql} LIMIT ${limit} OFFSET ${offset}`)
       .pluck()
       .all({ ...params, limit, offset }) as number[];
     return { items: this.#many(ids), total, limit, offset };
