@@ -142,8 +142,10 @@ export class CscTuner {
 /**
  * The studio's default CSC-Tuner for a U-Net: 1x1 dense hints (3x3 ones, as SCEPTER's SD config
  * has, cost 27 % of a ControlNet's parameters on SD 1.5 and 12 % on the embedded model; 1x1 ones
- * stay under the paper's 8 %), full-width adapters, and a pre-hint as wide as twice the first
- * skip, at most 256 (SD's value).
+ * stay under the paper's 8 %), full-width adapters, a pre-hint output as wide as twice the first
+ * skip (at most 256, SD's value) and inner pre-hint widths halved: the pre-hint runs at image
+ * resolution, and at full width its activations alone put training memory at 0.71 of a
+ * ControlNet's at batch 8 on the embedded model; halved, 0.66 (npm run bench -- tuners).
  */
 export function defaultCscTunerConfig(
   layout: SkipLayout,
@@ -156,7 +158,7 @@ export function defaultCscTunerConfig(
     latentFactor,
     conditionChannels: 3,
     hintChannels: Math.min(256, 2 * layout.skips[0]!.channels),
-    preHintRatio: 1,
+    preHintRatio: 0.5,
     denseHintKernel: 1,
     downRatio: 1,
   };
