@@ -15,7 +15,7 @@ import { NumberSlider } from '../ui/NumberSlider.tsx';
 import { dataUrlBase64 } from '../ui/read-file.ts';
 import { useStudio } from '../ui/studio.ts';
 
-const SIDES = [256, 320, 384, 448, 512, 576, 640, 704, 768, 896, 1024];
+const SIDES = [64, 128, 192, 256, 320, 384, 448, 512, 576, 640, 704, 768, 896, 1024];
 
 interface Running {
   readonly abort: AbortController;
@@ -247,6 +247,9 @@ export function GeneratePanel() {
           >
             {!models && <option value="">Unavailable</option>}
             {models?.length === 0 && <option value="">The engine's default</option>}
+            {s.baseModel !== null && models && !models.some((m) => m.id === s.baseModel) && (
+              <option value={s.baseModel}>{s.baseModel} (from a recipe)</option>
+            )}
             {models?.map((m) => (
               <option key={m.id} value={m.id}>
                 {m.name} ({m.resolution}px)

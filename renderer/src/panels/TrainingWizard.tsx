@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import { CONDITION_KINDS, type ConditionKind, type TunerKind } from '../../../shared/api/common-schemas.ts';
+import type { BaseModelInfo } from '../../../shared/api/library-schemas.ts';
 import type { JobProgress } from '../../../shared/api/progress.ts';
 import type {
   TrainingRunSummary,
@@ -50,6 +51,8 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
     (TrainResult & { kind: TunerKind; condition: ConditionKind | null }) | null
   >(null);
   const [runs, setRuns] = useState<TrainingRunSummary[] | null>(null);
+  const [models, setModels] = useState<BaseModelInfo[]>([]);
+  const [baseModel, setBaseModel] = useState<string | null>(null);
 
   const scanKey = `${folder}|${kind}|${condition}`;
   const [runsError, setRunsError] = useState<string | null>(null);
@@ -63,6 +66,12 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
     );
   }, [api]);
   useEffect(refreshRuns, [refreshRuns]);
+  useEffect(() => {
+    api?.modelsList({}).then(
+      (r) => setModels(r.models),
+      () => setModels([]),
+    );
+  }, [api]);
 
   if (!api) {
     return (
@@ -146,7 +155,7 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
       kind,
       condition: kind === 'csc' ? condition : null,
       name: name.trim(),
-      baseModel: studio.generation.value.baseModel,
+      baseModel,
       options: {
         steps,
         batchSize,
@@ -251,6 +260,17 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
               </>
             )}
           </div>
+          <label>
+            Base model{' '}
+            <select value={baseModel ?? ''} onChange={(e) => setBaseModel(e.target.value || null)}>
+              <option value="">The engine's default</option>
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+          </label>
           <button type="button" disabled={!folder.trim() || scanning} onClick={() => void doScan()}>
             {scanning ? 'Scanning…' : 'Scan folder'}
           </button>
