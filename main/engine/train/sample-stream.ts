@@ -29,19 +29,47 @@ export interface DiffusionBatch {
   samples: TrainingSample[];
 }
 
+function shapeKey(e: PreparedData['examples'][number]): string {
+  return `${e.size[0]}x${e.size[1]}`;
+}
+
 export class SampleStream {
   /** Example index per slot of one epoch (each example `repeats` times). */
   readonly slots: number[];
+  /** Slots per bucket when the examples come in several sizes (null: one size). */
+  private readonly groups: number[][] | null;
   private orderEpoch = -1;
   private order: number[] = [];
 
+  /**
+   * With several bucket sizes, an epoch is laid out in runs of `batchSize` slots of one bucket
+   * (each bucket padded to a whole number of batches with its own slots), the runs shuffled.
+   */
   constructor(
     readonly data: PreparedData,
     readonly seed: number,
     readonly trainTimesteps: number,
     readonly flip: boolean,
+    readonly batchSize = 1,
   ) {
-    this.slots = data.examples.flatMap((e, i) => Array.from({ length: e.repeats }, () => i));
+    const slots = data.examples.flatMap((e, i) => Array.from({ length: e.repeats }, () => i));
+    const byShape = new Map<string, number[]>();
+    for (const [slot, example] of slots.entries()) {
+      const key = shapeKey(data.examples[example]!);
+      byShape.set(key, [...(byShape.get(key) ?? []), slot]);
+    }
+    if (byShape.size > 1) {
+      this.groups = [...byShape.values()];
+      // Padding slots point at the bucket's first examples again.
+      for (const g of this.groups) {
+        const n = g.length;
+        for (let k = 0; g.length % batchSize !== 0; k++) {
+          slots.push(slots[g[k % n]!]!);
+          g.push(slots.length - 1);
+        }
+      }
+    } else this.groups = null;
+    this.slots = slots;
   }
 
   get epochLength(): number {
@@ -51,7 +79,19 @@ export class SampleStream {
   /** The shuffled slot order of `epoch`. */
   epochOrder(epoch: number): number[] {
     if (epoch !== this.orderEpoch) {
-      this.order = shuffledIndices(this.slots.length, streamSeed(this.seed, ORDER_STREAM, epoch));
+      const seed = streamSeed(this.seed, ORDER_STREAM, epoch);
+      if (!this.groups) this.order = shuffledIndices(this.slots.length, seed);
+      else {
+        const runs: number[][] = [];
+        for (const [gi, g] of this.groups.entries()) {
+          const order = shuffledIndices(g.length, streamSeed(seed, gi)).map((k) => g[k]!);
+          for (let k = 0; k < order.length; k += this.batchSize)
+            runs.push(order.slice(k, k + this.batchSize));
+        }
+        this.order = shuffledIndices(runs.length, streamSeed(seed, this.groups.length)).flatMap(
+          (r) => runs[r]!,
+        );
+      }
       this.orderEpoch = epoch;
     }
     return this.order;
@@ -70,13 +110,23 @@ export class SampleStream {
   batch(first: number, size: number): DiffusionBatch {
     const d = this.data;
     const samples = Array.from({ length: size }, (_, k) => this.sample(first + k));
-    const latentSize = d.latentShape.reduce((a, b) => a * b, 1);
+    const head = d.examples[samples[0]!.example]!;
+    for (const s of samples)
+      if (shapeKey(d.examples[s.example]!) !== shapeKey(head))
+        throw new Error(
+          `batch at sample ${first} mixes bucket sizes; batches must start at multiples of ${this.batchSize}`,
+        );
+    const latentShape = head.latentShape;
+    const conditionShape: [number, number, number] | null = head.condition
+      ? [head.size[1], head.size[0], 3]
+      : null;
+    const latentSize = latentShape.reduce((a, b) => a * b, 1);
     const contextSize = d.contextShape[0] * d.contextShape[1];
     const x0 = new Float32Array(size * latentSize);
     const noise = new Float32Array(size * latentSize);
     const context = new Float32Array(size * contextSize);
-    const conditionSize = d.conditionShape ? d.conditionShape.reduce((a, b) => a * b, 1) : 0;
-    const condition = d.conditionShape ? new Float32Array(size * conditionSize) : null;
+    const conditionSize = conditionShape ? conditionShape.reduce((a, b) => a * b, 1) : 0;
+    const condition = conditionShape ? new Float32Array(size * conditionSize) : null;
     samples.forEach((s, k) => {
       const e = d.examples[s.example]!;
       x0.set(s.flipped ? e.latentFlipped! : e.latent, k * latentSize);
@@ -85,11 +135,11 @@ export class SampleStream {
       if (condition) condition.set(s.flipped ? e.conditionFlipped! : e.condition!, k * conditionSize);
     });
     return {
-      x0: tf.tensor4d(x0, [size, ...d.latentShape]),
-      noise: tf.tensor4d(noise, [size, ...d.latentShape]),
+      x0: tf.tensor4d(x0, [size, ...latentShape]),
+      noise: tf.tensor4d(noise, [size, ...latentShape]),
       timesteps: samples.map((s) => s.timestep),
       context: tf.tensor3d(context, [size, ...d.contextShape]),
-      condition: condition && d.conditionShape ? tf.tensor4d(condition, [size, ...d.conditionShape]) : null,
+      condition: condition && conditionShape ? tf.tensor4d(condition, [size, ...conditionShape]) : null,
       samples,
     };
   }

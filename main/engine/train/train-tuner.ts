@@ -21,7 +21,7 @@ import type { SamplePrompt } from './sample-prompts.ts';
 import { disposeBatch, SampleStream } from './sample-stream.ts';
 import { skipTunerObjective } from './skip-tuner-objective.ts';
 import { runTrainer, type TrainProgress } from './trainer.ts';
-import { prepareTrainingData } from './training-data.ts';
+import { prepareTrainingData, type TrainingExample } from './training-data.ts';
 
 export interface TunerTrainingOptions {
   kind: 'sc' | 'csc';
@@ -41,8 +41,10 @@ export interface TunerTrainingOptions {
   lr: number;
   schedule: LrScheduleKind;
   warmupSteps: number;
-  /** Square training size in pixels; null: the model's native size. */
+  /** Square training size in pixels (or the bucket area's side); null: the model's native size. */
   resolution: number | null;
+  /** Aspect-ratio buckets instead of square centre crops. */
+  buckets?: boolean;
   flip: boolean;
   seed: number;
   emaDecay: number | null;
@@ -168,12 +170,18 @@ export async function trainTuner(
     const data = await prepareTrainingData(
       model,
       scan,
-      { resolution, flip: options.flip, condition: options.condition },
+      { resolution, flip: options.flip, condition: options.condition, buckets: options.buckets ?? false },
       cache,
       (p) => void emit({ type: 'cache', ...p }),
       hooks.signal,
     );
-    const stream = new SampleStream(data, options.seed, model.schedule.alphasCumprod.length, options.flip);
+    const stream = new SampleStream(
+      data,
+      options.seed,
+      model.schedule.alphasCumprod.length,
+      options.flip,
+      options.batchSize,
+    );
     const fingerprint = createHash('sha256')
       .update(
         JSON.stringify({
@@ -191,14 +199,7 @@ export async function trainTuner(
       .digest('hex')
       .slice(0, 32);
     const checkpointPath = join(options.outDir, 'checkpoint.safetensors');
-    const previews = makePreviewer(
-      model,
-      tuner,
-      options,
-      data.examples[0]?.condition ?? null,
-      resolution,
-      scan,
-    );
+    const previews = makePreviewer(model, tuner, options, data.examples[0]!, resolution, scan);
     const result = await runTrainer(
       {
         steps: totalSteps,
@@ -278,7 +279,7 @@ function makePreviewer(
   model: LatentDiffusionModel,
   tuner: ScTuner | CscTuner,
   options: TunerTrainingOptions,
-  condition: Float32Array | null,
+  example: TrainingExample,
   resolution: number,
   scan: TrainingScan,
 ): (step: number) => Promise<string[]> {
@@ -291,13 +292,12 @@ function makePreviewer(
     await mkdir(dir, { recursive: true });
     const files: string[] = [];
     for (const [k, p] of prompts.entries()) {
+      const [w, h] = example.size;
       const cond =
-        tuner instanceof CscTuner && condition
-          ? tf.tensor4d(condition, [1, resolution, resolution, 3])
-          : null;
+        tuner instanceof CscTuner && example.condition ? tf.tensor4d(example.condition, [1, h, w, 3]) : null;
       try {
         const size = cond
-          ? { width: resolution, height: resolution }
+          ? { width: w, height: h }
           : { width: p.width ?? resolution, height: p.height ?? resolution };
         const { image } = await generate(model, {
           prompt: p.prompt,

@@ -12,8 +12,10 @@ import type { TrainingImage, TrainingScan } from './dataset-scan.ts';
 import type { FeatureCache } from './feature-cache.ts';
 
 export interface DataSettings {
-  /** Square training size in pixels (pictures are scaled and centre-cropped to it). */
+  /** Training size in pixels: squares of this side, or buckets of about this area. */
   resolution: number;
+  /** Aspect-ratio buckets (about resolution² pixels each) instead of square centre crops. */
+  buckets?: boolean;
   /** Also prepare mirror images; each sample is flipped with probability 1/2. */
   flip: boolean;
   /** Condition kind for CSC-Tuners, else null. */
@@ -22,6 +24,9 @@ export interface DataSettings {
 
 export interface TrainingExample {
   file: string;
+  /** Pixel size [width, height] the picture was cropped to (its bucket, or the square). */
+  size: [number, number];
+  latentShape: [number, number, number];
   repeats: number;
   caption: string;
   /** Diffusion latents (scaled) [h, w, c], and of the mirrored picture when flipping. */
@@ -38,9 +43,7 @@ export interface PreparedData {
   examples: TrainingExample[];
   /** One text embedding [T, D] per distinct caption. */
   contexts: Float32Array[];
-  latentShape: [number, number, number];
   contextShape: [number, number];
-  conditionShape: [number, number, number] | null;
   /** Identifies the data and settings: a checkpoint only resumes on the same fingerprint. */
   fingerprint: string;
 }
@@ -48,6 +51,43 @@ export interface PreparedData {
 export interface PrepareProgress {
   done: number;
   total: number;
+}
+
+/**
+ * Bucket sizes of about resolution² pixels, sides multiples of `multiple`, aspect from 1:2 to 2:1
+ * (the popular trainers' buckets, scaled to the model).
+ */
+export function bucketSizes(resolution: number, multiple: number): [number, number][] {
+  const area = resolution * resolution;
+  const out = new Map<string, [number, number]>();
+  for (let w = multiple; w <= resolution * 2; w += multiple) {
+    const h = Math.max(multiple, Math.round(area / w / multiple) * multiple);
+    const aspect = w / h;
+    if (aspect < 0.5 || aspect > 2 || w * h > area * 1.15) continue;
+    out.set(`${w}x${h}`, [w, h]);
+    out.set(`${h}x${w}`, [h, w]);
+  }
+  out.set(`${resolution}x${resolution}`, [resolution, resolution]);
+  return [...out.values()].sort((a, b) => a[0] / a[1] - b[0] / b[1]);
+}
+
+/** The bucket whose aspect ratio is nearest the picture's (in log ratio; ties to the larger). */
+export function chooseBucket(
+  width: number,
+  height: number,
+  sizes: readonly [number, number][],
+): [number, number] {
+  const target = Math.log(width / height);
+  let best = sizes[0]!;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const s of sizes) {
+    const score = Math.abs(Math.log(s[0] / s[1]) - target) - s[0] * s[1] * 1e-12;
+    if (score < bestScore) {
+      best = s;
+      bestScore = score;
+    }
+  }
+  return best;
 }
 
 export function mirror(image: RgbaImage): RgbaImage {
@@ -85,8 +125,9 @@ export async function prepareTrainingData(
   const multiple = factor * model.unet.downscale;
   if (resolution % multiple !== 0)
     throw new Error(`resolution ${resolution} must be a multiple of ${multiple} for this model`);
-  const side = resolution / factor;
-  const latentShape: [number, number, number] = [side, side, model.unet.config.inChannels];
+  const sizes = settings.buckets
+    ? bucketSizes(resolution, multiple)
+    : [[resolution, resolution] as [number, number]];
   const modelKey = { model: model.id, hash: model.hash };
   const examples: TrainingExample[] = [];
   const captionIndex = new Map<string, number>();
@@ -104,12 +145,18 @@ export async function prepareTrainingData(
   const total = scan.images.length;
   for (const [n, item] of scan.images.entries()) {
     signal?.throwIfAborted();
+    const [width, height] = chooseBucket(item.width, item.height, sizes);
+    const latentShape: [number, number, number] = [
+      height / factor,
+      width / factor,
+      model.unet.config.inChannels,
+    ];
     let cropped: RgbaImage | null = null;
     const picture = async (): Promise<RgbaImage> => {
-      cropped ??= await resizeImage(await readImage(item.path), resolution, resolution, 'cover');
+      cropped ??= await resizeImage(await readImage(item.path), width, height, 'cover');
       return cropped;
     };
-    const latentKey = { ...modelKey, content: item.contentHash, resolution, crop: 'centre' };
+    const latentKey = { ...modelKey, content: item.contentHash, size: [width, height], crop: 'centre' };
     const latent = await cache.get('latent', { ...latentKey, flipped: false }, async () => ({
       shape: latentShape,
       data: await encodeLatent(await picture()),
@@ -137,12 +184,14 @@ export async function prepareTrainingData(
     let conditionMap: Float32Array | null = null;
     let conditionFlipped: Float32Array | null = null;
     if (condition) {
-      const map = await conditionFor(item, condition, resolution, flip, picture, cache);
+      const map = await conditionFor(item, condition, [width, height], flip, picture, cache);
       conditionMap = map.plain;
       conditionFlipped = map.flipped;
     }
     examples.push({
       file: item.file,
+      size: [width, height],
+      latentShape,
       repeats: item.repeats,
       caption: item.caption,
       latent: latent.data,
@@ -166,9 +215,7 @@ export async function prepareTrainingData(
   return {
     examples,
     contexts,
-    latentShape,
     contextShape,
-    conditionShape: condition ? [resolution, resolution, 3] : null,
     fingerprint,
   };
 }
@@ -176,7 +223,7 @@ export async function prepareTrainingData(
 async function conditionFor(
   item: TrainingImage,
   kind: string,
-  resolution: number,
+  [width, height]: [number, number],
   flip: boolean,
   picture: () => Promise<RgbaImage>,
   cache: FeatureCache,
@@ -189,17 +236,17 @@ async function conditionFor(
           .digest('hex'),
       }
     : { extracted: item.contentHash, settings: EXTRACTOR_SETTINGS[kind] ?? null };
-  const key = { kind, resolution, crop: 'centre', ...source };
+  const key = { kind, size: [width, height], crop: 'centre', ...source };
   let map: RgbaImage | null = null;
   const load = async (): Promise<RgbaImage> => {
     if (map) return map;
     if (paired) {
       const full = await readPairedCondition(paired, item.width, item.height);
-      map = await resizeImage(full, resolution, resolution, 'cover');
+      map = await resizeImage(full, width, height, 'cover');
     } else map = extractCondition(kind, await picture());
     return map;
   };
-  const shape = [resolution, resolution, 3];
+  const shape = [height, width, 3];
   const plain = await cache.get('condition', { ...key, flipped: false }, async () => ({
     shape,
     data: await rgbPixels(await load()),

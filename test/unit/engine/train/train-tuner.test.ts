@@ -14,7 +14,11 @@ import {
   type TunerTrainingOptions,
   trainTuner,
 } from '../../../../main/engine/train/train-tuner.ts';
-import { prepareTrainingData } from '../../../../main/engine/train/training-data.ts';
+import {
+  bucketSizes,
+  chooseBucket,
+  prepareTrainingData,
+} from '../../../../main/engine/train/training-data.ts';
 import { ScTuner } from '../../../../main/engine/tuners/sc-tuner.ts';
 import type { Tuner } from '../../../../main/engine/tuners/tuner-file.ts';
 import { loadTuner } from '../../../../main/engine/tuners/tuner-file.ts';
@@ -188,5 +192,49 @@ describe('training a tuner from a folder', () => {
     );
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(existsSync(join(dir, 'cache'))).toBe(false);
+  });
+});
+
+describe('aspect-ratio buckets', () => {
+  it('offers sizes of about the same area from 1:2 to 2:1 and picks the nearest aspect', () => {
+    const sizes = bucketSizes(32, 8);
+    for (const [w, h] of sizes) {
+      expect(w % 8 === 0 && h % 8 === 0).toBe(true);
+      expect(w / h).toBeGreaterThanOrEqual(0.5);
+      expect(w / h).toBeLessThanOrEqual(2);
+      expect(w * h).toBeLessThanOrEqual(32 * 32 * 1.15);
+    }
+    expect(chooseBucket(100, 100, sizes)).toEqual([32, 32]);
+    expect(chooseBucket(200, 100, sizes)).toEqual([48, 24]);
+    expect(chooseBucket(100, 210, sizes)).toEqual([24, 48]);
+  });
+
+  it('trains on mixed shapes: each batch holds one bucket, every picture is seen each epoch', async () => {
+    const dir = await tempDir();
+    await patternFolder(join(dir, 'data'), 3);
+    await writeImage(join(dir, 'data', 'wide1.png'), patternImage(64, 30, 1));
+    await writeImage(join(dir, 'data', 'wide2.png'), patternImage(70, 34, 2));
+    await writeImage(join(dir, 'data', 'tall.png'), patternImage(30, 64, 3));
+    const scan = await scanTrainingFolder(join(dir, 'data'));
+    const data = await prepareTrainingData(
+      model,
+      scan,
+      { resolution: 32, flip: false, condition: null, buckets: true },
+      new FeatureCache(null),
+    );
+    expect(new Set(data.examples.map((e) => e.size.join('x')))).toEqual(new Set(['32x32', '48x24', '24x48']));
+    const stream = new SampleStream(data, 5, 1000, false, 2);
+    // 3 squares -> 4 slots, 2 wide, 1 tall -> 2: whole batches per bucket.
+    expect(stream.epochLength).toBe(8);
+    const seen = new Set<number>();
+    for (let first = 0; first < 16; first += 2) {
+      const batch = stream.batch(first, 2);
+      for (const s of batch.samples) seen.add(s.example);
+      disposeBatch(batch);
+    }
+    expect(seen.size).toBe(6);
+    const result = await trainTuner(model, options(dir, { buckets: true, steps: 4, batchSize: 2 }));
+    expect(result.status).toBe('completed');
+    expect(result.lossHistory.every((h) => Number.isFinite(h.loss))).toBe(true);
   });
 });
