@@ -26,6 +26,12 @@ const FLOAT = 4;
 const RESBLOCK_KEPT = 4;
 /** Per transformer block, in units of its feature map (norms, q/k/v, out, feed-forward ×8 wide). */
 const TRANSFORMER_KEPT = 18;
+/**
+ * tfjs keeps every tensor made inside the taped function until the gradients are done, not only
+ * what backprop needs; measured peaks (tiny and embedded U-Nets, batch 1 and 8) were 5–8.5× the
+ * counts above, so they are scaled by this, which leaves room for the backward pass.
+ */
+const TAPE_OVERHEAD = 9;
 
 export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstimate {
   const { model, batchSize, resolution } = input;
@@ -58,7 +64,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const skipValues = unet.skipInfo.reduce((n, s) => n + s.channels * (side / s.downscale) ** 2, 0);
   perSample += skipValues + 4 * c.modelChannels * c.channelMult[0]! * side * side;
   if (input.condition) perSample += 64 * resolution * resolution;
-  const activations = perSample * batchSize * FLOAT;
+  const activations = perSample * batchSize * FLOAT * TAPE_OVERHEAD;
   return { bytes: weights + trainingState + activations, parts: { weights, trainingState, activations } };
 }
 

@@ -183,7 +183,7 @@ describe('training a tuner from a folder', () => {
       TrainingDataError,
     );
     await patternFolder(join(dir, 'data'), 2);
-    const err = await trainTuner(model, options(dir, { batchSize: 8, availableMemory: 4_000_000 })).catch(
+    const err = await trainTuner(model, options(dir, { batchSize: 8, availableMemory: 10_000_000 })).catch(
       (e) => e,
     );
     expect(err).toBeInstanceOf(TrainingMemoryError);
