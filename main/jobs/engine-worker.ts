@@ -20,7 +20,9 @@ function post(message: WorkerToMain, transfer: ArrayBuffer[] = []): void {
 
 const started: Promise<void> = (async () => {
   try {
-    const setting = parseBackendPreference(data.backend) ?? undefined;
+    const preference = parseBackendPreference(data.backend);
+    // "auto" in the settings is no choice at all: report the backend as chosen automatically.
+    const setting = preference === null || preference === 'auto' ? undefined : preference;
     await initBackend({ setting });
     post({ type: 'ready', status: await host.status(), error: null });
   } catch (err) {
