@@ -29,7 +29,7 @@ beforeAll(async () => {
   await patternFolder(dataDir, 4);
 });
 
-const STEPS = 10;
+const STEPS = 8;
 
 function trainArgs(out: string, extra: string[] = []): string[] {
   return [
@@ -52,7 +52,7 @@ function trainArgs(out: string, extra: string[] = []): string[] {
     '--lr',
     '1e-2',
     '--checkpoint-every',
-    '4',
+    '3',
     '--seed',
     '7',
     '--json',
@@ -109,21 +109,23 @@ describe('scedit train, killed and resumed', () => {
   it('gives the loss curve and weights of an uninterrupted run with the same seed', {
     timeout: 240_000,
   }, async () => {
-    const straight = await start(trainArgs(join(root, 'straight'))).done;
+    // Both runs at once (two cores); the killed one is resumed after.
+    let checkpointed = 0;
+    const killedOut = join(root, 'killed');
+    const straightRun = start(trainArgs(join(root, 'straight')));
+    const killedRun = start(trainArgs(killedOut), (event, child) => {
+      if (event.type === 'checkpoint') checkpointed = event.step as number;
+      if (event.type === 'step' && checkpointed >= 6 && (event.progress as { step: number }).step >= 7)
+        child.kill('SIGKILL');
+    });
+    const [straight, killed] = await Promise.all([straightRun.done, killedRun.done]);
     expect(straight.code, straight.stderr).toBe(0);
     const straightTuner = straight.stdout.trim().split('\n').at(-1)!;
     expect(existsSync(straightTuner)).toBe(true);
     const expected = await lossHistory(straightTuner);
     expect(expected.map((h) => h.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
 
-    // Kill after the step-8 checkpoint, once step 9 is done: steps 9.. must be redone on resume.
-    let checkpointed = 0;
-    const killedOut = join(root, 'killed');
-    const killed = await start(trainArgs(killedOut), (event, child) => {
-      if (event.type === 'checkpoint') checkpointed = event.step as number;
-      if (event.type === 'step' && checkpointed >= 8 && (event.progress as { step: number }).step >= 9)
-        child.kill('SIGKILL');
-    }).done;
+    // Killed after the step-6 checkpoint, once step 7 was done: step 7 must be redone on resume.
     expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(join(killedOut, 'checkpoint.safetensors'))).toBe(true);
     expect(existsSync(join(killedOut, 'kill-test.safetensors'))).toBe(false);
@@ -134,7 +136,7 @@ describe('scedit train, killed and resumed', () => {
       .split('\n')
       .filter((l) => l.startsWith('{"type":"step"'))
       .map((l) => JSON.parse(l).progress.step as number)[0];
-    expect(firstStep).toBe(9);
+    expect(firstStep).toBe(7);
     const resumedTuner = resumed.stdout.trim().split('\n').at(-1)!;
     const got = await lossHistory(resumedTuner);
     expect(got.map((h) => h.step)).toEqual(expected.map((h) => h.step));
