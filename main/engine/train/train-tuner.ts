@@ -3,6 +3,7 @@
 // checkpoints, previews and progress -> the tuner file. The CLI and the studio's worker call this.
 
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -165,6 +166,9 @@ export async function trainTuner(
     await emit({ type: 'memory', verdict });
     if (!verdict.fits) throw new TrainingMemoryError(verdict.advice);
 
+    const checkpointPath = join(options.outDir, 'checkpoint.safetensors');
+    if (options.resume && !existsSync(checkpointPath))
+      throw new Error(`nothing to resume: ${checkpointPath} does not exist (run without --resume to start)`);
     await mkdir(options.outDir, { recursive: true });
     const cache = new FeatureCache(options.cacheDir);
     const data = await prepareTrainingData(
@@ -198,7 +202,6 @@ export async function trainTuner(
       )
       .digest('hex')
       .slice(0, 32);
-    const checkpointPath = join(options.outDir, 'checkpoint.safetensors');
     const previews = makePreviewer(model, tuner, options, data.examples[0]!, resolution, scan);
     const result = await runTrainer(
       {

@@ -238,3 +238,21 @@ describe('aspect-ratio buckets', () => {
     expect(result.lossHistory.every((h) => Number.isFinite(h.loss))).toBe(true);
   });
 });
+
+describe('resume', () => {
+  it('says so when there is no checkpoint to resume, and extends a finished run', async () => {
+    const dir = await tempDir();
+    await patternFolder(join(dir, 'data'), 2);
+    await expect(trainTuner(model, options(dir, { resume: true }))).rejects.toThrow(
+      /nothing to resume: .*checkpoint\.safetensors/,
+    );
+    const first = await trainTuner(model, options(dir, { checkpointEvery: 2 }));
+    await expect(trainTuner(model, options(dir, { checkpointEvery: 2, resume: true }))).rejects.toThrow(
+      /already reached step 2; ask for more steps/,
+    );
+    const more = await trainTuner(model, options(dir, { checkpointEvery: 2, resume: true, steps: 3 }));
+    expect(more.resumedFrom).toBe(2);
+    expect(more.lossHistory.slice(0, 2)).toEqual(first.lossHistory);
+    expect(more.lossHistory).toHaveLength(3);
+  });
+});
