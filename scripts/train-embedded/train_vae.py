@@ -7,8 +7,8 @@ import argparse
 import os
 import time
 
+import numpy as np
 import torch
-import torch.nn.functional as F
 
 from common import AutoencoderKL, Log, PackedImages, StopFlag, adamw, batch_rng, hold_lock, load_checkpoint, ThreadPolicy, load_json, lr_at, psnr, save_atomic
 
@@ -35,16 +35,23 @@ def vae_step(vae, opt, x, recipe, step, generator=None):
     return loss.item(), parts
 
 
+def eval_indices(images, count):
+    """Evenly spaced over the split, so every source (figures, emoji) is measured."""
+    return np.unique(np.linspace(0, len(images) - 1, min(count, len(images))).round().astype(np.int64))
+
+
 @torch.no_grad()
-def heldout_psnr(vae, images, count):
+def heldout_psnr(vae, images, count, by_source=False):
+    """Mean PSNR (dB) of decode(mean of encode(x)) on `count` held-out pictures; per source if asked."""
+    was_training = vae.training
     vae.eval()
-    values = []
-    for start in range(0, min(count, len(images)), 64):
-        idx = list(range(start, min(start + 64, count, len(images))))
-        x = images.images(idx)
-        values.append(psnr(vae.decode(vae.encode(x)[0]), x))
-    vae.train()
-    return torch.cat(values).mean().item()
+    idx = eval_indices(images, count)
+    values = torch.cat([psnr(vae.decode(vae.encode(x)[0]), x) for x in (images.images(idx[i : i + 64]) for i in range(0, len(idx), 64))])
+    vae.train(was_training)
+    if not by_source:
+        return values.mean().item()
+    sources = np.array([images.index["items"][i]["source"] for i in idx])
+    return {"all": values.mean().item(), **{s: values[torch.from_numpy(sources == s)].mean().item() for s in sorted(set(sources))}}
 
 
 def main():
@@ -104,7 +111,7 @@ def main():
             threads.update()
             window = []
         if step % recipe["evalEvery"] == 0 or step == end:
-            log(step=step, heldout_psnr_db=heldout_psnr(vae, heldout, recipe["evalImages"]))
+            log(step=step, heldout_psnr_db=heldout_psnr(vae, heldout, recipe["evalImages"], by_source=True))
         if time.time() - last_save > 60 * full["runtime"]["checkpointMinutes"]:
             checkpoint()
             last_save = time.time()
