@@ -1,8 +1,8 @@
 // `npm run bench -- backend [--runs N] [--backends wasm,wasm-2-threads,wasm-stock,cpu]`: GFLOP/s of
 // the products training spends its time in, per backend, side by side: wasm with our kernel
 // overrides on one thread and on two (the multithreaded build, measured in a child process since
-// a process holds one wasm module), wasm with tfjs's stock kernels, and the cpu backend (one run
-// each: it is ~100x slower). Medians.
+// a process holds one wasm module), wasm with tfjs's stock kernels (one run after a warm-up), and
+// the cpu backend (one run each: it is ~100x slower). Medians.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -169,8 +169,15 @@ export default async function backendBench(args: string[]): Promise<void> {
       const row = gflops.get(w.name) ?? ({} as Record<Mode, string>);
       const { run, dispose } = w.prepare();
       try {
-        const times = mode === 'cpu' ? await timeRuns(run, 1, 0) : await timeRuns(run, runs, 1);
+        // The slow columns get fewer runs: a stock transposed product takes ~20 s, a cpu conv longer.
+        const times =
+          mode === 'cpu'
+            ? await timeRuns(run, 1, 0)
+            : mode === 'wasm-stock'
+              ? await timeRuns(run, 1, 1)
+              : await timeRuns(run, runs, 1);
         row[mode] = (w.flops / (median(times) * 1e6)).toFixed(1);
+        if (!json) console.error(`${mode.padEnd(10)} ${w.name}: ${row[mode]} GFLOP/s`);
       } catch (err) {
         const missing = /not registered/.test(String(err));
         if (!missing) console.error(`${w.name} on ${mode}: ${String(err)}`);
