@@ -103,7 +103,7 @@ export interface EngineModelInfo {
   name: string;
   /** Native generation size in pixels. */
   resolution: number;
-  /** The key the library stores the model under (see baseModelKey). */
+  /** sha256 of the model's weights: the key the library stores it under. */
   hash: string;
   source: 'embedded' | 'imported';
 }

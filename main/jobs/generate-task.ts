@@ -1,7 +1,7 @@
 // The engine worker's generate task: load the base model (once) and the tuners the main process
 // resolved, turn the canvas layers into condition tensors, run the pipeline once per image of the
 // batch, and hand back PNG bytes. Storing them (and the recipe) is the main process's job.
-import { createHash, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../../shared/api/errors.ts';
 import type { Sampler } from '../../shared/api/generation-schemas.ts';
@@ -40,15 +40,6 @@ export function workerModel(): Promise<LatentDiffusionModel> {
   return modelPromise;
 }
 
-/**
- * The library keys base models by a sha256 hex digest; the model object carries the web UIs'
- * short form (or an id for the untrained stand-in), so derive a stable 64-digit key from it.
- */
-export function baseModelKey(model: LatentDiffusionModel): string {
-  if (/^[0-9a-f]{64}$/.test(model.hash)) return model.hash;
-  return createHash('sha256').update(`${model.id}:${model.hash}`).digest('hex');
-}
-
 export async function runModelsTask(): Promise<EngineModelInfo[]> {
   const model = await workerModel();
   return [
@@ -56,7 +47,7 @@ export async function runModelsTask(): Promise<EngineModelInfo[]> {
       id: model.id,
       name: model.manifest.name,
       resolution: model.manifest.imageSize,
-      hash: baseModelKey(model),
+      hash: model.hash,
       source: 'embedded',
     },
   ];
@@ -157,7 +148,7 @@ export async function runGenerateTask(
       );
       images.push({ png: await encodePng(result.image), seed, width, height });
     }
-    return { images, baseModel: { id: model.id, name: model.manifest.name, hash: baseModelKey(model) } };
+    return { images, baseModel: { id: model.id, name: model.manifest.name, hash: model.hash } };
   } finally {
     for (const t of tensors) t.dispose();
     for (const tuner of tuners.values()) tuner.dispose();

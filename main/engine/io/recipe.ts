@@ -4,6 +4,7 @@
 // Reading accepts pictures from elsewhere: other apps' `parameters`, ComfyUI's `prompt` graph, or
 // nothing at all.
 import { z } from 'zod';
+import { shortHash } from './file-hash.ts';
 import { readPngText, writePngText } from './png-text.ts';
 
 export const RECIPE_CHUNK = 'scedit';
@@ -57,10 +58,7 @@ export type RecipeInput = z.input<typeof recipeSchema>;
 export type RecipeTuner = z.output<typeof recipeTunerSchema>;
 export type RecipeCondition = z.output<typeof recipeConditionSchema>;
 
-/** The short model hash the web UIs show: the first 10 hex digits of the file's sha256. */
-export function shortHash(sha256: string): string {
-  return sha256.slice(0, 10);
-}
+export { shortHash };
 
 function quoteIfNeeded(value: string): string {
   return /[,:\n\r"]/.test(value) ? JSON.stringify(value) : value;

@@ -2,13 +2,13 @@
 // id), `tokenizer.json` and `weights.safetensors` in the LDM single-file layout
 // (`model.diffusion_model.*`, `first_stage_model.*`, `cond_stage_model.*`).
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { NoiseSchedule, ScheduleConfig } from '../diffusion/schedule.ts';
 import { makeSchedule } from '../diffusion/schedule.ts';
 import { writeFileAtomic } from '../io/atomic-write.ts';
+import { sha256File, shortHash } from '../io/file-hash.ts';
 import { assignParamValues, paramsToTensors, readParamValues } from '../io/param-file.ts';
 import { openSafetensors, writeSafetensors } from '../io/safetensors.ts';
 import { type LatentDiffusionConfig, parseLatentDiffusionConfig } from '../models/latent-diffusion-config.ts';
@@ -62,7 +62,7 @@ export class LatentDiffusionModel {
     readonly unet: UNet,
     readonly vae: AutoencoderKL,
     readonly text: EmbeddedTextEncoder,
-    /** Short content hash of the weights (what recipes and tuner files refer to). */
+    /** sha256 of the weights file (hex): what tuner files, recipes and the library refer to. */
     readonly hash: string,
   ) {
     this.schedule = makeSchedule(manifest.schedule);
@@ -70,6 +70,11 @@ export class LatentDiffusionModel {
 
   get id(): string {
     return this.manifest.id;
+  }
+
+  /** The first 10 hex digits, as web UIs show a "Model hash". */
+  get shortHash(): string {
+    return shortHash(this.hash);
   }
 
   /** Image pixels per latent pixel. */
@@ -115,18 +120,11 @@ export function createModel(
   const unet = new UNet(c.unet, { seed });
   const vae = new AutoencoderKL(c.vae, { seed: seed + 1 });
   const text = new EmbeddedTextEncoder(tokenizer, c.text, { seed: seed + 2 });
-  return new LatentDiffusionModel(manifest, unet, vae, text, `untrained-${seed}`);
-}
-
-export async function fileHash(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** Short form of the weights' sha256, as web UIs show a "Model hash". */
-export function shortHash(sha256: string): string {
-  return sha256.slice(0, 10);
+  // No weights file yet: identify the model by what determines its initial weights.
+  const hash = createHash('sha256')
+    .update(`untrained:${manifest.id}:${seed}:${JSON.stringify(manifest.config)}`)
+    .digest('hex');
+  return new LatentDiffusionModel(manifest, unet, vae, text, hash);
 }
 
 export async function readManifest(dir: string): Promise<ModelManifest> {
@@ -172,8 +170,13 @@ export async function loadModel(dir: string): Promise<LatentDiffusionModel> {
       model.dispose();
       throw err;
     }
-    const hash = shortHash(await fileHash(weightsPath));
-    return new LatentDiffusionModel(manifest, model.unet, model.vae, model.text, hash);
+    return new LatentDiffusionModel(
+      manifest,
+      model.unet,
+      model.vae,
+      model.text,
+      await sha256File(weightsPath),
+    );
   } finally {
     await file.close();
   }

@@ -107,7 +107,8 @@ describe('text-to-image generation', () => {
     const model = tinyModel(3);
     await saveModel(dir, model);
     const loaded = await loadModel(dir);
-    expect(loaded.hash).toMatch(/^[0-9a-f]{10}$/);
+    expect(loaded.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(loaded.shortHash).toBe(loaded.hash.slice(0, 10));
     const a = await generate(model, params);
     const b = await generate(loaded, params);
     expect(Buffer.from(a.image.data).equals(Buffer.from(b.image.data))).toBe(true);
