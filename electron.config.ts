@@ -9,7 +9,13 @@ export default defineConfig({
     plugins: [externalizeDepsPlugin()],
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve('main/app/index.ts') } },
+      // The engine worker is its own entry: the main bundle starts it as out/main/engine-worker.js.
+      rollupOptions: {
+        input: {
+          index: resolve('main/app/index.ts'),
+          'engine-worker': resolve('main/jobs/engine-worker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -49,6 +49,9 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 app.whenReady().then(() => {
+  // Packaged, the embedded model ships as resources/models (electron-builder.yml); the engine
+  // worker inherits this environment.
+  if (app.isPackaged) process.env.SCEDIT_MODEL_DIR ??= join(process.resourcesPath, 'models', 'embedded');
   studio = openStudio({ mode: 'electron', dataDir: app.getPath('userData'), version: app.getVersion() });
   const storeRoot = fileStoreRoot(studio.context.dataDir);
   const ses = session.defaultSession;

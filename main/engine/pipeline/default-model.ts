@@ -8,7 +8,9 @@ import { parseLatentDiffusionConfig } from '../models/latent-diffusion-config.ts
 import { WordTokenizer } from '../models/text/tokenizer.ts';
 import { createModel, type LatentDiffusionModel, loadModel, MODEL_FORMAT } from './latent-diffusion-model.ts';
 
-export const EMBEDDED_MODEL_DIR = fileURLToPath(new URL('../../../assets/models/embedded', import.meta.url));
+/** SCEDIT_MODEL_DIR wins (the packaged app points it into its resources); else the source tree's assets. */
+export const EMBEDDED_MODEL_DIR =
+  process.env.SCEDIT_MODEL_DIR ?? fileURLToPath(new URL('../../../assets/models/embedded', import.meta.url));
 export const UNTRAINED_MODEL_ID = 'embedded-untrained';
 
 export function embeddedModelAvailable(dir = EMBEDDED_MODEL_DIR): boolean {
