@@ -5,39 +5,24 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
-import { cannyEdges } from '../../annotators/canny.ts';
+import { annotate } from '../../annotators/annotate.ts';
 import { renderSkeletonMap } from '../../annotators/pose/skeleton-map.ts';
-import { scribbleStrokes } from '../../annotators/scribble.ts';
 import { type RgbaImage, readImage, resizeImage } from '../io/image.ts';
 
-/** Settings of each extractor; part of the cache key, so changing them recomputes the maps. */
+/**
+ * Options of each annotator used to extract maps from training pictures (SCEdit's canny 100/200);
+ * part of the cache key, so changing them recomputes the maps. Depth is paired-only: the one
+ * built-in depth estimator takes the picture itself as the depth map, which a photo is not.
+ */
 export const EXTRACTOR_SETTINGS: Record<string, Record<string, unknown>> = {
   canny: { low: 100, high: 200 },
   scribble: { strokeWidth: 3 },
-};
-
-type Extractor = (image: RgbaImage) => Uint8Array;
-
-const EXTRACTORS: Record<string, Extractor> = {
-  canny: (image) => cannyEdges(image, EXTRACTOR_SETTINGS.canny),
-  scribble: (image) => scribbleStrokes(image, EXTRACTOR_SETTINGS.scribble).strokes,
+  pose: {},
 };
 
 /** Condition kinds this build can extract from a picture (the others need paired maps). */
 export function canExtractCondition(kind: string): boolean {
-  return kind in EXTRACTORS;
-}
-
-function maskToRgba(mask: Uint8Array, width: number, height: number): RgbaImage {
-  const data = new Uint8ClampedArray(width * height * 4);
-  for (let i = 0; i < mask.length; i++) {
-    const v = mask[i]!;
-    data[i * 4] = v;
-    data[i * 4 + 1] = v;
-    data[i * 4 + 2] = v;
-    data[i * 4 + 3] = 255;
-  }
-  return { width, height, data };
+  return kind in EXTRACTOR_SETTINGS;
 }
 
 /** A paired map file: an image, or OpenPose JSON drawn at the picture's size. */
@@ -51,11 +36,13 @@ export async function readPairedCondition(path: string, width: number, height: n
   return map.width === width && map.height === height ? map : resizeImage(map, width, height, 'fill');
 }
 
-export function extractCondition(kind: string, image: RgbaImage): RgbaImage {
-  const extract = EXTRACTORS[kind];
-  if (!extract)
+/** The map of `kind` made from the (already cropped) training picture by its annotator. */
+export async function extractCondition(kind: string, image: RgbaImage): Promise<RgbaImage> {
+  const settings = EXTRACTOR_SETTINGS[kind];
+  if (!settings)
     throw new Error(
       `no ${kind} annotator to extract condition maps from pictures; put paired maps in conditions/${kind}/`,
     );
-  return maskToRgba(extract(image), image.width, image.height);
+  const { map } = await annotate(kind as 'canny' | 'scribble' | 'pose', image, settings);
+  return map;
 }

@@ -243,7 +243,7 @@ async function conditionFor(
     if (paired) {
       const full = await readPairedCondition(paired, item.width, item.height);
       map = await resizeImage(full, width, height, 'cover');
-    } else map = extractCondition(kind, await picture());
+    } else map = await extractCondition(kind, await picture());
     return map;
   };
   const shape = [height, width, 3];
