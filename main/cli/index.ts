@@ -3,6 +3,7 @@ import type { CliCommand } from './command.ts';
 import { UsageError } from './command.ts';
 import { annotateCommand } from './commands/annotate.ts';
 import { datasetCommand } from './commands/dataset.ts';
+import { generateCommand } from './commands/generate.ts';
 import { historyCommand } from './commands/history.ts';
 import { infoCommand } from './commands/info.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -12,6 +13,7 @@ import { studioVersion } from './version.ts';
 
 const commands: CliCommand[] = [
   infoCommand,
+  generateCommand,
   serveCommand,
   datasetCommand,
   tunersCommand,
