@@ -54,6 +54,14 @@ export function GeneratePanel() {
     };
   }, [api, studio]);
 
+  // A restored recipe may name its model by name or hash; the engine wants the id.
+  useEffect(() => {
+    const wanted = s.baseModel;
+    if (!models || wanted === null || models.some((m) => m.id === wanted)) return;
+    const match = models.find((m) => m.name === wanted || (m.hash !== null && m.hash === wanted));
+    if (match) studio.generation.set({ baseModel: match.id });
+  }, [models, s.baseModel, studio]);
+
   async function generate() {
     if (!api || running) return;
     const problems = studio.view.value.mixProblems;

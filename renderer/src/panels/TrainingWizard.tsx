@@ -51,6 +51,11 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
     (TrainResult & { kind: TunerKind; condition: ConditionKind | null }) | null
   >(null);
   const [runs, setRuns] = useState<TrainingRunSummary[] | null>(null);
+  // The finished run's curve and previews stay on screen after the live view closes.
+  const [lastLive, setLastLive] = useState<Live | null>(null);
+  useEffect(() => {
+    if (live) setLastLive(live);
+  }, [live]);
   const [models, setModels] = useState<BaseModelInfo[]>([]);
   const [baseModel, setBaseModel] = useState<string | null>(null);
 
@@ -441,6 +446,21 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
           <button type="button" className="primary" onClick={addToMixer}>
             Use in the mixer
           </button>
+          {lastLive && (
+            <>
+              <LossPlot
+                points={lastLive.losses}
+                smoothed={lastLive.smoothed}
+                totalSteps={lastLive.totalSteps}
+              />
+              <div className="previews">
+                {lastLive.previews.map((src, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: previews only ever append
+                  <img key={i} src={src} alt={`Training preview ${i + 1}`} />
+                ))}
+              </div>
+            </>
+          )}
         </div>
       )}
       <h3>Training runs</h3>
