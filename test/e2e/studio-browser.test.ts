@@ -590,23 +590,11 @@ function generationFlows() {
       return;
     }
     await screenshot(page, 'e2e-13-training');
-    try {
-      await outcome(
-        page,
-        () => page.getByRole('button', { name: 'Use in the mixer' }).waitFor({ timeout: 120_000 }),
-        120_000,
-      );
-    } catch (err) {
-      // Known at the time of writing (main/engine/train + main/library, not the UI): the trainer
-      // hands the library the untrained embedded model's placeholder hash, which it refuses.
-      // Every other failure fails the test; this one skips it until the engine side is fixed.
-      if (err instanceof Error && /hash "untrained-\d+" is not a sha256 hex digest/.test(err.message)) {
-        await screenshot(page, 'e2e-14-training-refused-by-library');
-        ctx.skip();
-        return;
-      }
-      throw err;
-    }
+    await outcome(
+      page,
+      () => page.getByRole('button', { name: 'Use in the mixer' }).waitFor({ timeout: 120_000 }),
+      120_000,
+    );
     await screenshot(page, 'e2e-14-trained');
     await page.getByRole('button', { name: 'Use in the mixer' }).click();
     await page.getByRole('button', { name: 'Remove e2e red squares from the mix' }).waitFor();
