@@ -30,21 +30,31 @@ def set_threads(n):
 
 
 class ThreadPolicy:
-    """"auto" uses both cores only while the machine is otherwise quiet: measured here under a
-    load average of ~26, a VAE step took 36 s with 2 OpenMP threads against 3.5 s with 1
-    (spinning OpenMP threads collapse when the cores are oversubscribed)."""
+    """"auto" tries both cores only while the machine looks otherwise quiet (load average) and
+    keeps them only if steps actually got faster: measured here, with the cores oversubscribed a
+    VAE step took 36 s with 2 OpenMP threads against 3.5 s with 1, and even a mildly busy machine
+    made 2 threads 4x slower than 1. After a losing try it stays on 1 thread for `cooldown` windows."""
 
-    def __init__(self, setting, cores=2):
-        self.setting, self.cores, self.current = setting, cores, None
+    def __init__(self, setting, cores=2, cooldown=20):
+        self.setting, self.cores, self.cooldown = setting, cores, cooldown
+        self.current, self.hold, self.best = None, 0, {}
         torch.set_num_interop_threads(1)
         self.update()
 
-    def update(self):
-        if self.setting == "auto":
-            others = os.getloadavg()[0] - (self.current or 0)
-            want = self.cores if others < 0.5 else 1
-        else:
+    def update(self, step_seconds=None):
+        """Call once per logging window with that window's median step seconds."""
+        if step_seconds is not None and self.current is not None:
+            self.best[self.current] = step_seconds
+        if self.setting != "auto":
             want = int(self.setting)
+        elif self.current == self.cores and self.best.get(self.cores, 0) > self.best.get(1, float("inf")):
+            want, self.hold = 1, self.cooldown
+        elif self.hold > 0:
+            self.hold -= 1
+            want = 1
+        else:
+            others = os.getloadavg()[0] - (self.current or 0)
+            want = self.cores if others < 0.3 else 1
         if want != self.current:
             set_threads(want)
             self.current = want

@@ -176,8 +176,8 @@ def main():
             n = len(window)
             log(step=step, loss=sum(w[0] for w in window) / n, step_s=sorted(w[1] for w in window)[n // 2],
                 lr=lr_at(step, recipe), threads=threads.current)
+            threads.update(sorted(w[-1] for w in window)[n // 2])
             window = []
-            threads.update()
         if time.time() - last_save > 60 * full["runtime"]["checkpointMinutes"]:
             checkpoint()
             last_save = time.time()

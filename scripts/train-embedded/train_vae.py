@@ -108,7 +108,7 @@ def main():
             n = len(window)
             log(step=step, loss=sum(w[0] for w in window) / n, l1=sum(w[1] for w in window) / n,
                 kl=sum(w[2] for w in window) / n, step_s=sorted(w[3] for w in window)[n // 2], lr=lr_at(step, recipe), threads=threads.current)
-            threads.update()
+            threads.update(sorted(w[-1] for w in window)[n // 2])
             window = []
         if step % recipe["evalEvery"] == 0 or step == end:
             log(step=step, heldout_psnr_db=heldout_psnr(vae, heldout, recipe["evalImages"], by_source=True))
