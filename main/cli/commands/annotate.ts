@@ -7,24 +7,8 @@ import { renderSkeletonMap } from '../../annotators/pose/skeleton-map.ts';
 import { initBackend } from '../../engine/backend.ts';
 import { writeFileAtomic } from '../../engine/io/atomic-write.ts';
 import { readImage, writePng } from '../../engine/io/image.ts';
+import { numberFlag, sizeFlag } from '../args.ts';
 import { type CliCommand, UsageError } from '../command.ts';
-
-function number(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n))
-    throw new UsageError(`${flag} must be a number, got "${value}"`);
-  return n;
-}
-
-/** "512" (square) or "512x768" (width x height). */
-function parseSize(value: string | undefined): { width?: number; height?: number } {
-  if (value === undefined) return {};
-  const m = /^(\d+)(?:x(\d+))?$/i.exec(value.trim());
-  if (!m) throw new UsageError(`--size must be N or WxH (e.g. 512 or 512x768), got "${value}"`);
-  const width = Number(m[1]);
-  return { width, height: m[2] === undefined ? width : Number(m[2]) };
-}
 
 async function drawPoseJson(
   path: string,
@@ -101,25 +85,25 @@ export const annotateCommand: CliCommand = {
     if (values['from-json']) {
       if (kind !== 'pose') throw new UsageError('--from-json is for --kind pose');
       if (positionals.length) throw new UsageError('give either an image or --from-json, not both');
-      return drawPoseJson(values['from-json'], values.out, parseSize(values.size));
+      return drawPoseJson(values['from-json'], values.out, sizeFlag(values.size) ?? {});
     }
     if (positionals.length !== 1) throw new UsageError('give exactly one input image');
     if (values.json && kind !== 'pose') throw new UsageError('--json is for --kind pose');
     const input = positionals[0]!;
-    const common = { ...parseSize(values.size), ...(values.fit ? { fit: values.fit } : {}) };
+    const common = { ...(sizeFlag(values.size) ?? {}), ...(values.fit ? { fit: values.fit } : {}) };
     const options: Record<string, unknown> = { ...common };
     const set = (key: string, value: unknown) => {
       if (value !== undefined) options[key] = value;
     };
     if (kind === 'canny') {
-      set('low', number(values.low, '--low'));
-      set('high', number(values.high, '--high'));
-      set('blurSigma', number(values.blur, '--blur'));
+      set('low', numberFlag(values.low, '--low'));
+      set('high', numberFlag(values.high, '--high'));
+      set('blurSigma', numberFlag(values.blur, '--blur'));
       if (values.l2) options.l2Gradient = true;
       if (values.gray) options.color = false;
     } else if (kind === 'pose') {
-      set('minKeypointScore', number(values['min-score'], '--min-score'));
-      set('maxPeople', number(values['max-people'], '--max-people'));
+      set('minKeypointScore', numberFlag(values['min-score'], '--min-score'));
+      set('maxPeople', numberFlag(values['max-people'], '--max-people'));
       set('modelsFolder', values.models);
     } else if (kind === 'depth') {
       set('estimator', values.estimator ?? (values.model ? 'model' : undefined));
@@ -127,8 +111,8 @@ export const annotateCommand: CliCommand = {
       if (values.invert) options.invert = true;
     } else {
       set('source', values.source);
-      set('threshold', number(values.threshold, '--threshold'));
-      set('strokeWidth', number(values['stroke-width'], '--stroke-width'));
+      set('threshold', numberFlag(values.threshold, '--threshold'));
+      set('strokeWidth', numberFlag(values['stroke-width'], '--stroke-width'));
     }
     const image = await readImage(input);
     if (kind === 'pose' || kind === 'depth') await initBackend();

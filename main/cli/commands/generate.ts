@@ -7,6 +7,7 @@ import { SAMPLERS } from '../../../shared/api/generation-schemas.ts';
 import { openStudio } from '../../api/studio.ts';
 import { fileStoreRoot } from '../../library/data-dir.ts';
 import { resolveInside } from '../../library/file-store.ts';
+import { numberFlag, sizeFlag } from '../args.ts';
 import { type CliCommand, UsageError } from '../command.ts';
 import { drawProgress, endProgress, formatEta, progressLine } from '../progress-bar.ts';
 
@@ -23,26 +24,10 @@ const USAGE = [
   '<tuner> is an id, a file hash prefix, or an exact name (see scedit tuners list).',
 ].join('\n');
 
-function number(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n))
-    throw new UsageError(`${flag} must be a number, got "${value}"`);
-  return n;
-}
-
-function parseSize(value: string | undefined): { width: number | null; height: number | null } {
-  if (value === undefined) return { width: null, height: null };
-  const m = /^(\d+)(?:x(\d+))?$/i.exec(value.trim());
-  if (!m) throw new UsageError(`--size must be N or WxH (e.g. 64 or 64x96), got "${value}"`);
-  const width = Number(m[1]);
-  return { width, height: m[2] === undefined ? width : Number(m[2]) };
-}
-
 function splitWeight(spec: string, flag: string): [string, number | undefined] {
   const at = spec.lastIndexOf('@');
   if (at <= 0) return [spec, undefined];
-  return [spec.slice(0, at), number(spec.slice(at + 1), flag)];
+  return [spec.slice(0, at), numberFlag(spec.slice(at + 1), flag)];
 }
 
 function outputPath(out: string, index: number, count: number): string {
@@ -112,12 +97,12 @@ export const generateCommand: CliCommand = {
       const request: Partial<GenerateRequest> & { prompt: string } = {
         prompt: values.prompt,
         negativePrompt: values.negative ?? '',
-        seed: number(values.seed, '--seed') ?? null,
-        steps: number(values.steps, '--steps'),
-        guidance: number(values.guidance, '--guidance'),
+        seed: numberFlag(values.seed, '--seed') ?? null,
+        steps: numberFlag(values.steps, '--steps'),
+        guidance: numberFlag(values.guidance, '--guidance'),
         sampler: sampler as GenerateRequest['sampler'],
-        ...parseSize(values.size),
-        batchCount: number(values.batch, '--batch'),
+        ...(sizeFlag(values.size) ?? { width: null, height: null }),
+        batchCount: numberFlag(values.batch, '--batch'),
         styleTuners,
         layers: layers as GenerateRequest['layers'],
         previews: false,
