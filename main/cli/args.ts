@@ -20,3 +20,12 @@ export function sizeFlag(
   const width = Number(m[1]);
   return { width, height: m[2] === undefined ? width : Number(m[2]) };
 }
+
+/** A non-negative whole-number flag (limits, offsets); `fallback` when not given. */
+export function countFlag(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
+    throw new UsageError(`--${name} must be a whole number, got "${text}"`);
+  return n;
+}

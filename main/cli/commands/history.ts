@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Recipe, RecipeReading } from '../../engine/io/recipe.ts';
 import { formatParameters, readRecipe } from '../../engine/io/recipe.ts';
 import { Library } from '../../library/library.ts';
+import { countFlag } from '../args.ts';
 import { type CliCommand, UsageError } from '../command.ts';
 
 const USAGE = [
@@ -13,14 +14,6 @@ const USAGE = [
   '  show  <generation id | picture.png>',
   'Exit codes: 0 done, 1 failed (no such generation, unreadable file), 2 wrong usage.',
 ].join('\n');
-
-function count(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
-    throw new UsageError(`--${name} must be a whole number, got "${text}"`);
-  return n;
-}
 
 function recipeText(recipe: Recipe): string {
   const lines = [formatParameters(recipe)];
@@ -93,8 +86,8 @@ export const historyCommand: CliCommand = {
           search: values.search,
           tunerHash,
           order: values.order as 'asc' | 'desc' | undefined,
-          limit: count('limit', values.limit, 50),
-          offset: count('offset', values.offset, 0),
+          limit: countFlag('limit', values.limit, 50),
+          offset: countFlag('offset', values.offset, 0),
         });
         const rows = page.items.map(
           (g) =>

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { Library } from '../../library/library.ts';
 import type { TunerQuery, TunerRecord, TunerSort } from '../../library/tuner-repository.ts';
+import { countFlag } from '../args.ts';
 import { type CliCommand, UsageError } from '../command.ts';
 
 const USAGE = [
@@ -21,14 +22,6 @@ const USAGE = [
 ].join('\n');
 
 const SORTS = ['name', 'created', 'updated', 'rating', 'parameters', 'relevance'] as const;
-
-function count(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n))
-    throw new UsageError(`--${name} must be a whole number, got "${text}"`);
-  return n;
-}
 
 function findTuner(lib: Library, ref: string | undefined): TunerRecord {
   if (!ref) throw new UsageError('which tuner? give its id, hash or name');
@@ -113,8 +106,8 @@ export const tunersCommand: CliCommand = {
             tag: values.tag?.[0],
             sort: values.sort as TunerSort | undefined,
             order: values.order as 'asc' | 'desc' | undefined,
-            limit: count('limit', values.limit, 50),
-            offset: count('offset', values.offset, 0),
+            limit: countFlag('limit', values.limit, 50),
+            offset: countFlag('offset', values.offset, 0),
           };
           const page = lib.tuners.list(query);
           const rows = page.items.map(
