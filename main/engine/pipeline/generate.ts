@@ -86,14 +86,12 @@ export async function generate(
     // Condition tuners may be active for part of the run only; the hook follows the step.
     let progress = 0;
     const predict: ConditionedPredictor = (xIn, t, context) =>
-      tf.tidy(() =>
-        model.unet.forward(
-          xIn as tf.Tensor4D,
-          tf.fill([xIn.shape[0]!], t) as tf.Tensor1D,
-          context as tf.Tensor3D,
-          { skipHook: mix?.skipHookAt(progress) },
-        ),
-      );
+      tf.tidy(() => {
+        const tVec = tf.fill([xIn.shape[0]!], t) as tf.Tensor1D;
+        return mix
+          ? mix.forward(model.unet, xIn as tf.Tensor4D, tVec, context as tf.Tensor3D, progress)
+          : model.unet.forward(xIn as tf.Tensor4D, tVec, context as tf.Tensor3D);
+      });
     const guided = guidedPredictor(predict, {
       cond,
       uncond,

@@ -8,6 +8,7 @@ import { type Dirent, existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
 import { IMAGE_EXTENSIONS, ImageError, readImage } from '../io/image.ts';
+import { missingConditionAdvice } from './condition-maps.ts';
 
 export type CaptionSource = 'txt' | 'caption' | 'metadata' | 'folder' | 'filename' | 'none';
 
@@ -335,7 +336,7 @@ export async function scanTrainingFolder(folder: string, options: ScanOptions = 
         else if (!options.canExtractCondition) {
           skipped.push({
             file: rel,
-            reason: `no paired ${options.condition} map in conditions/${options.condition}/ and no ${options.condition} annotator to extract one`,
+            reason: `no paired ${options.condition} map in conditions/${options.condition}/ and ${options.condition === 'depth' ? 'no depth model to extract one (--depth-model <folder>)' : `no ${options.condition} annotator to extract one`}`,
           });
           continue;
         }
@@ -355,6 +356,11 @@ export async function scanTrainingFolder(folder: string, options: ScanOptions = 
     }
   }
 
+  if (images.length === 0 && options.condition && skipped.some((s) => s.reason.startsWith('no paired '))) {
+    throw new TrainingDataError(
+      `No usable training images in ${root}: none has a paired ${options.condition} map. ${missingConditionAdvice(options.condition)}.`,
+    );
+  }
   if (images.length === 0) {
     const reasons = skipped.slice(0, 5).map((s) => `${s.file}: ${s.reason}`);
     throw new TrainingDataError(

@@ -1,8 +1,10 @@
 // Memory a tuner training run will need, estimated before it starts, so a run that cannot fit is
 // refused with advice instead of dying half-way. Counted: the frozen model's weights; per trained
 // parameter its value, gradient, accumulated gradient and two AdamW moments (+ EMA); and the
-// activations the gradient tape keeps: only the decoder path and the tuners (the encoder runs
-// without the tape, so only its skips and one working feature map are held).
+// activations the gradient tape keeps: for SC/CSC-Tuners only the decoder path and the tuners (the
+// encoder runs without the tape, so only its skips and one working feature map are held); for a
+// LoRA the whole U-Net plus the LoRA branches; for a ControlNet its encoder copy, the hint block,
+// the zero convolutions and the frozen decoder (the frozen encoder again runs without the tape).
 import { freemem, totalmem } from 'node:os';
 import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts';
 
@@ -14,7 +16,11 @@ export interface MemoryEstimateInput {
   /** Condition tuners also keep their hint cascade on the tape. */
   condition: boolean;
   ema: boolean;
+  /** What trains, which decides what the tape holds (default: an SC/CSC-Tuner on the skips). */
+  method?: TrainingMethod;
 }
+
+export type TrainingMethod = 'skip-tuner' | 'lora' | 'controlnet';
 
 export interface MemoryEstimate {
   bytes: number;
@@ -32,9 +38,15 @@ const TRANSFORMER_KEPT = 18;
  * counts above, so they are scaled by this, which leaves room for the backward pass.
  */
 const TAPE_OVERHEAD = 9;
+/**
+ * Per transformer block with LoRA on q/k/v/out and the feed-forward, in units of its feature map:
+ * each adapted layer adds its down/up products, the scaled update and the sum.
+ */
+const LORA_KEPT = 30;
 
 export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstimate {
   const { model, batchSize, resolution } = input;
+  const method = input.method ?? 'skip-tuner';
   const unet = model.unet;
   const c = unet.config;
   const weights =
@@ -42,30 +54,64 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const trainingState = input.tunerParams * FLOAT * (5 + (input.ema ? 1 : 0));
   const side = resolution / model.vaeFactor;
   const contextLength = model.text.contextLength;
+  const transformer = (ch: number, hw: number, level: number | null): number => {
+    if (level !== null && !c.attentionLevels.includes(level)) return 0;
+    const heads = c.numHeads ?? ch / c.headDim!;
+    const kept = TRANSFORMER_KEPT + (method === 'lora' ? LORA_KEPT : 0);
+    return c.transformerDepth * (kept * ch * hw + 2 * heads * hw * (hw + contextLength));
+  };
   let perSample = 0;
   // Decoder: output blocks mirror the skips (decoder order = encoder order reversed).
   const skips = [...unet.skipInfo].reverse();
   let ch = skips[0]!.channels;
-  for (const [j, skip] of skips.entries()) {
+  for (const skip of skips) {
     const hw = (side / skip.downscale) ** 2;
     const level = Math.round(Math.log2(skip.downscale));
     const out = c.modelChannels * c.channelMult[Math.min(level, c.channelMult.length - 1)]!;
-    perSample += RESBLOCK_KEPT * (ch + skip.channels + out) * hw;
-    if (c.attentionLevels.includes(level)) {
-      const heads = c.numHeads ?? out / c.headDim!;
-      perSample += c.transformerDepth * (TRANSFORMER_KEPT * out * hw + 2 * heads * hw * (hw + contextLength));
-    }
+    perSample += RESBLOCK_KEPT * (ch + skip.channels + out) * hw + transformer(out, hw, level);
     // The tuner on this skip: input, hidden (before and after GELU), output; CSC adds its hint.
-    perSample += (3 * skip.channels + 2 * skip.channels) * hw * (input.condition ? 2 : 1);
+    if (method === 'skip-tuner')
+      perSample += (3 * skip.channels + 2 * skip.channels) * hw * (input.condition ? 2 : 1);
     ch = out;
-    void j;
   }
   // Encoder without tape: every skip is held, plus a few working maps of the widest level.
   const skipValues = unet.skipInfo.reduce((n, s) => n + s.channels * (side / s.downscale) ** 2, 0);
   perSample += skipValues + 4 * c.modelChannels * c.channelMult[0]! * side * side;
+  // A LoRA's U-Net encoder, or a ControlNet's copy of it (plus its zero convolutions), on the tape.
+  if (method !== 'skip-tuner') perSample += encoderOnTape(input, transformer);
+  if (method === 'controlnet') perSample += skipValues;
   if (input.condition) perSample += 64 * resolution * resolution;
   const activations = perSample * batchSize * FLOAT * TAPE_OVERHEAD;
   return { bytes: weights + trainingState + activations, parts: { weights, trainingState, activations } };
+}
+
+/** Activations the tape keeps for the input blocks and the middle block, per sample (floats). */
+function encoderOnTape(
+  input: MemoryEstimateInput,
+  /** Kept by a transformer block at that level (null: always one, as in the middle block). */
+  transformer: (ch: number, hw: number, level: number | null) => number,
+): number {
+  const { model, resolution } = input;
+  const unet = model.unet;
+  const side = resolution / model.vaeFactor;
+  let total = 0;
+  let previous = unet.skipInfo[0]!;
+  // Block 0 is the input convolution; a block whose scale grows is a downsampling convolution.
+  total += previous.channels * side * side;
+  for (const skip of unet.skipInfo.slice(1)) {
+    const hw = (side / skip.downscale) ** 2;
+    const level = Math.round(Math.log2(skip.downscale));
+    if (skip.downscale > previous.downscale) total += skip.channels * hw;
+    else
+      total +=
+        RESBLOCK_KEPT * (previous.channels + skip.channels) * hw + transformer(skip.channels, hw, level);
+    previous = skip;
+  }
+  // Middle block: two ResBlocks around a transformer at the lowest level.
+  const last = unet.skipInfo.at(-1)!;
+  const hw = (side / last.downscale) ** 2;
+  total += 2 * RESBLOCK_KEPT * 2 * last.channels * hw + transformer(last.channels, hw, null);
+  return total;
 }
 
 /** wasm addresses at most 4 GiB; other backends are bounded by the machine. */
@@ -110,8 +156,15 @@ export function checkTrainingMemory(input: MemoryEstimateInput, availableBytes: 
     resolution -= multiple;
   if (resolution < input.resolution) tips.push(`lower --resolution (at batch 1, ${resolution} fits)`);
   if (input.ema) tips.push('turn EMA off');
-  if (tips.length === 0)
-    tips.push('lower --down-ratio, or use a machine with more memory: even batch 1 does not fit');
+  if (tips.length === 0) {
+    const knob =
+      input.method === 'lora'
+        ? 'lower --rank, '
+        : input.method === 'controlnet'
+          ? ''
+          : 'lower --down-ratio, ';
+    tips.push(`${knob}${knob ? 'or ' : ''}use a machine with more memory: even batch 1 does not fit`);
+  }
   const advice = `Training needs about ${gib(estimate.bytes)} (weights ${gib(estimate.parts.weights)}, optimizer ${gib(
     estimate.parts.trainingState,
   )}, activations ${gib(estimate.parts.activations)}) but ${gib(availableBytes)} is available: ${tips.join('; or ')}.`;

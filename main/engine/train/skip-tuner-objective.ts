@@ -6,9 +6,29 @@ import type { SkipHook } from '../models/unet/unet.ts';
 import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts';
 import { CscTuner } from '../tuners/csc-tuner.ts';
 import type { ScTuner } from '../tuners/sc-tuner.ts';
-import { skipTunerLossAndGrads } from '../tuners/skip-training.ts';
+import { type SkipTrainingBatch, skipTunerLossAndGrads } from '../tuners/skip-training.ts';
 import type { DiffusionBatch } from './sample-stream.ts';
 import type { TrainingObjective } from './trainer.ts';
+
+/** The network's input and target for a batch (noised latents at its timesteps), freed after `fn`. */
+export function withNetworkInputs<R>(
+  model: LatentDiffusionModel,
+  batch: DiffusionBatch,
+  fn: (inputs: SkipTrainingBatch) => R,
+): R {
+  const { noisy, target } = noiseForTraining(model.schedule, batch.x0, batch.noise, batch.timesteps);
+  const t = tf.tensor1d(batch.timesteps, 'float32');
+  try {
+    return fn({ x: noisy as tf.Tensor4D, t, context: batch.context, target: target as tf.Tensor4D });
+  } finally {
+    tf.dispose([noisy, target, t]);
+  }
+}
+
+/** Gradients in the order of `variables`; a variable off this batch's path gets zeros, not a gap. */
+export function orderedGrads(variables: readonly tf.Variable[], grads: tf.NamedTensorMap): tf.Tensor[] {
+  return variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+}
 
 export function skipTunerObjective(
   model: LatentDiffusionModel,
@@ -21,9 +41,7 @@ export function skipTunerObjective(
     lossAndGrads(batch) {
       if (tuner instanceof CscTuner && !batch.condition)
         throw new Error('a CSC-Tuner batch needs condition maps');
-      const { noisy, target } = noiseForTraining(model.schedule, batch.x0, batch.noise, batch.timesteps);
-      const t = tf.tensor1d(batch.timesteps, 'float32');
-      try {
+      return withNetworkInputs(model, batch, (inputs) => {
         const makeHook = (): SkipHook => {
           if (tuner instanceof CscTuner) {
             const hints = tuner.hints(batch.condition!);
@@ -31,17 +49,9 @@ export function skipTunerObjective(
           }
           return (j, skip) => tf.add(skip, tuner.residual(j, skip)) as tf.Tensor4D;
         };
-        const { loss, grads } = skipTunerLossAndGrads(
-          model.unet,
-          { x: noisy as tf.Tensor4D, t, context: batch.context, target: target as tf.Tensor4D },
-          makeHook,
-          variables,
-        );
-        // A parameter off the path this batch (none today) gets a zero gradient, not a gap.
-        return { loss, grads: variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
-      } finally {
-        tf.dispose([noisy, target, t]);
-      }
+        const { loss, grads } = skipTunerLossAndGrads(model.unet, inputs, makeHook, variables);
+        return { loss, grads: orderedGrads(variables, grads) };
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
-// Training an SC- or CSC-Tuner from a folder, end to end: scan (nothing is created when the folder
-// is unusable) -> memory check -> cache latents, embeddings, condition maps -> the trainer with
-// checkpoints, previews and progress -> the tuner file. The CLI and the studio's worker call this.
+// Training an SC- or CSC-Tuner (or a LoRA / ControlNet baseline) from a folder, end to end: scan
+// (nothing is created when the folder is unusable) -> memory check -> cache latents, embeddings,
+// condition maps -> the trainer with checkpoints, previews and progress -> the tuner file. The CLI
+// and the studio's worker call this.
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -10,24 +11,31 @@ import * as tf from '@tensorflow/tfjs-core';
 import { writePng } from '../io/image.ts';
 import { generate } from '../pipeline/generate.ts';
 import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts';
-import { CscTuner, type CscTunerConfig } from '../tuners/csc-tuner.ts';
-import { ScTuner } from '../tuners/sc-tuner.ts';
-import { saveTuner } from '../tuners/tuner-file.ts';
-import { canExtractCondition } from './condition-maps.ts';
+import { type ConditionExtractor, canExtractCondition, conditionExtractor } from './condition-maps.ts';
 import { scanTrainingFolder, type TrainingScan } from './dataset-scan.ts';
 import { FeatureCache } from './feature-cache.ts';
 import type { LrScheduleKind } from './lr-schedule.ts';
 import { availableTrainingMemory, checkTrainingMemory, type MemoryVerdict } from './memory-estimate.ts';
 import type { SamplePrompt } from './sample-prompts.ts';
 import { disposeBatch, SampleStream } from './sample-stream.ts';
-import { skipTunerObjective } from './skip-tuner-objective.ts';
+import {
+  createTrainableTuner,
+  kindLabel,
+  type TrainableKind,
+  type TrainableTuner,
+  takesCondition,
+} from './trainable-tuner.ts';
 import { runTrainer, type TrainProgress } from './trainer.ts';
 import { prepareTrainingData, type TrainingExample } from './training-data.ts';
 
+export { cscConfigFor } from './trainable-tuner.ts';
+
 export interface TunerTrainingOptions {
-  kind: 'sc' | 'csc';
-  /** The condition kind (canny, depth, pose, scribble, …) of a CSC-Tuner. */
+  kind: TrainableKind;
+  /** The condition kind (canny, depth, pose, scribble, …) of a CSC-Tuner or ControlNet. */
   condition: string | null;
+  /** A depth model folder to extract depth maps the folder does not pair (condition depth). */
+  depthModel?: string | null;
   dataFolder: string;
   name: string;
   /** The run's folder: checkpoint, previews, the finished tuner. */
@@ -50,6 +58,8 @@ export interface TunerTrainingOptions {
   seed: number;
   emaDecay: number | null;
   downRatio: number;
+  /** LoRA rank (LoRA only). */
+  rank?: number;
   checkpointEvery: number;
   previewEvery: number;
   previewPrompts: SamplePrompt[];
@@ -68,6 +78,7 @@ export const TUNER_TRAINING_DEFAULTS = {
   seed: 0,
   emaDecay: null,
   downRatio: 1,
+  rank: 4,
   checkpointEvery: 100,
   previewEvery: 0,
 } as const;
@@ -106,60 +117,48 @@ export function tunerFileName(name: string): string {
   return `${slug || 'tuner'}.safetensors`;
 }
 
-/** CSC-Tuner sizes for a model: SD's 256-wide hints scale with the U-Net's width. */
-export function cscConfigFor(
-  model: LatentDiffusionModel,
-  condition: string,
-  downRatio: number,
-): CscTunerConfig {
-  const width = model.unet.config.modelChannels;
-  return {
-    layout: { skips: model.unet.skipInfo },
-    condition,
-    latentFactor: model.vaeFactor,
-    conditionChannels: 3,
-    hintChannels: Math.max(16, Math.round((width * 0.8) / 8) * 8),
-    preHintRatio: Math.max(0.25, Math.min(1, width / 320)),
-    denseHintKernel: 3,
-    downRatio,
-  };
-}
-
 export async function trainTuner(
   model: LatentDiffusionModel,
   options: TunerTrainingOptions,
   hooks: { onEvent?: (e: TrainingEvent) => void | Promise<void>; signal?: AbortSignal } = {},
 ): Promise<TunerTrainingResult> {
   const emit = async (e: TrainingEvent) => hooks.onEvent?.(e);
-  if (options.kind === 'csc' && !options.condition) throw new Error('a CSC-Tuner needs a condition kind');
-  if (options.kind === 'sc' && options.condition) throw new Error('an SC-Tuner takes no condition');
+  const label = kindLabel(options.kind);
+  if (takesCondition(options.kind) && !options.condition)
+    throw new Error(`a ${label} needs a condition kind`);
+  if (!takesCondition(options.kind) && options.condition) throw new Error(`a ${label} takes no condition`);
+  if (options.depthModel && options.condition !== 'depth')
+    throw new Error('a depth model is for depth conditions only');
+  const sources = { depthModel: options.depthModel ?? null };
   const resolution = options.resolution ?? model.manifest.imageSize;
   const scan = await scanTrainingFolder(options.dataFolder, {
     minSide: Math.max(8, Math.floor(resolution / 4)),
     condition: options.condition ?? undefined,
-    canExtractCondition: options.condition ? canExtractCondition(options.condition) : false,
+    canExtractCondition: options.condition ? canExtractCondition(options.condition, sources) : false,
   });
   await emit({ type: 'scan', scan });
 
   const samplesPerStep = options.batchSize * options.gradientAccumulation;
   const totalSteps =
     options.steps ?? Math.max(1, Math.ceil(((options.epochs ?? 1) * scan.samplesPerEpoch) / samplesPerStep));
-  const tuner =
-    options.kind === 'sc'
-      ? new ScTuner(
-          { layout: { skips: model.unet.skipInfo }, downRatio: options.downRatio },
-          { seed: options.seed },
-        )
-      : new CscTuner(cscConfigFor(model, options.condition!, options.downRatio), { seed: options.seed });
+  const tuner = createTrainableTuner(model, {
+    kind: options.kind,
+    condition: options.condition,
+    downRatio: options.downRatio,
+    rank: options.rank ?? TUNER_TRAINING_DEFAULTS.rank,
+    seed: options.seed,
+  });
+  let extractor: ConditionExtractor | null = null;
   try {
     const verdict = checkTrainingMemory(
       {
         model,
-        tunerParams: tuner.params.count(),
+        tunerParams: tuner.parameterCount,
         batchSize: options.batchSize,
         resolution,
-        condition: options.kind === 'csc',
+        condition: takesCondition(options.kind),
         ema: options.emaDecay !== null,
+        method: tuner.memoryMethod,
       },
       options.availableMemory ?? availableTrainingMemory(tf.getBackend()),
     );
@@ -171,10 +170,17 @@ export async function trainTuner(
       throw new Error(`nothing to resume: ${checkpointPath} does not exist (run without --resume to start)`);
     await mkdir(options.outDir, { recursive: true });
     const cache = new FeatureCache(options.cacheDir);
+    extractor = options.condition ? await conditionExtractor(options.condition, sources) : null;
     const data = await prepareTrainingData(
       model,
       scan,
-      { resolution, flip: options.flip, condition: options.condition, buckets: options.buckets ?? false },
+      {
+        resolution,
+        flip: options.flip,
+        condition: options.condition,
+        buckets: options.buckets ?? false,
+        extractor,
+      },
       cache,
       (p) => void emit({ type: 'cache', ...p }),
       hooks.signal,
@@ -190,6 +196,7 @@ export async function trainTuner(
       .update(
         JSON.stringify({
           data: data.fingerprint,
+          kind: options.kind === 'sc' || options.kind === 'csc' ? undefined : options.kind,
           tuner: tuner.config,
           seed: options.seed,
           batch: options.batchSize,
@@ -218,7 +225,7 @@ export async function trainTuner(
         previewEvery: options.previewEvery,
         fingerprint,
       },
-      skipTunerObjective(model, tuner),
+      tuner.objective(),
       {
         epochLength: stream.epochLength,
         batch: (first, size) => stream.batch(first, size),
@@ -239,11 +246,14 @@ export async function trainTuner(
     let tunerPath: string | null = null;
     if (result.status === 'completed') {
       tunerPath = join(options.outDir, tunerFileName(options.name));
-      await saveTuner(tunerPath, tuner, {
+      await tuner.save(tunerPath, {
         baseModel: { id: model.id, hash: model.hash },
         name: options.name,
         training: {
+          kind: options.kind,
+          condition: options.condition,
           dataFolder: options.dataFolder,
+          dataset: { folder: options.dataFolder, imageCount: scan.images.length, hash: data.fingerprint },
           images: scan.images.length,
           steps: result.step,
           batchSize: options.batchSize,
@@ -255,6 +265,10 @@ export async function trainTuner(
           flip: options.flip,
           seed: options.seed,
           emaDecay: options.emaDecay,
+          ...(options.kind === 'lora' ? { rank: options.rank ?? TUNER_TRAINING_DEFAULTS.rank } : {}),
+          ...(options.kind === 'sc' || options.kind === 'csc' ? { downRatio: options.downRatio } : {}),
+          ...(options.depthModel ? { depthModel: options.depthModel } : {}),
+          buckets: options.buckets ?? false,
           finalLoss: result.finalLoss,
           lossHistory: result.lossHistory,
         },
@@ -273,6 +287,7 @@ export async function trainTuner(
       cache: cache.stats,
     };
   } finally {
+    extractor?.dispose();
     tuner.dispose();
   }
 }
@@ -280,7 +295,7 @@ export async function trainTuner(
 /** A preview writer: fixed prompts and seeds, so previews of different steps compare. */
 function makePreviewer(
   model: LatentDiffusionModel,
-  tuner: ScTuner | CscTuner,
+  tuner: TrainableTuner,
   options: TunerTrainingOptions,
   example: TrainingExample,
   resolution: number,
@@ -297,7 +312,7 @@ function makePreviewer(
     for (const [k, p] of prompts.entries()) {
       const [w, h] = example.size;
       const cond =
-        tuner instanceof CscTuner && example.condition ? tf.tensor4d(example.condition, [1, h, w, 3]) : null;
+        takesCondition(tuner.kind) && example.condition ? tf.tensor4d(example.condition, [1, h, w, 3]) : null;
       try {
         const size = cond
           ? { width: w, height: h }
@@ -310,10 +325,7 @@ function makePreviewer(
           guidance: p.guidance ?? 4,
           sampler: 'euler',
           ...size,
-          mix:
-            tuner instanceof CscTuner
-              ? { sc: [], csc: [{ tuner, condition: cond!, weight: 1 }] }
-              : { sc: [{ tuner, scale: 1 }], csc: [] },
+          mix: tuner.previewMix(cond),
         });
         const file = join(dir, `step-${String(step).padStart(6, '0')}-${k}.png`);
         await writePng(file, image);

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type RgbaImage, readImage, resizeImage } from '../io/image.ts';
 import { rgbaToTensor } from '../pipeline/images.ts';
 import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts';
-import { EXTRACTOR_SETTINGS, extractCondition, readPairedCondition } from './condition-maps.ts';
+import { type ConditionExtractor, conditionExtractor, readPairedCondition } from './condition-maps.ts';
 import type { TrainingImage, TrainingScan } from './dataset-scan.ts';
 import type { FeatureCache } from './feature-cache.ts';
 
@@ -20,6 +20,8 @@ export interface DataSettings {
   flip: boolean;
   /** Condition kind for CSC-Tuners, else null. */
   condition: string | null;
+  /** Makes the maps that are not paired (default: the kind's built-in annotator, if any). */
+  extractor?: ConditionExtractor | null;
 }
 
 export interface TrainingExample {
@@ -120,6 +122,26 @@ export async function prepareTrainingData(
   onProgress?: (p: PrepareProgress) => void,
   signal?: AbortSignal,
 ): Promise<PreparedData> {
+  const { condition } = settings;
+  const ownExtractor =
+    condition && settings.extractor === undefined ? await conditionExtractor(condition) : null;
+  const extractor = settings.extractor ?? ownExtractor;
+  try {
+    return await prepare(model, scan, settings, extractor, cache, onProgress, signal);
+  } finally {
+    ownExtractor?.dispose();
+  }
+}
+
+async function prepare(
+  model: LatentDiffusionModel,
+  scan: TrainingScan,
+  settings: DataSettings,
+  extractor: ConditionExtractor | null,
+  cache: FeatureCache,
+  onProgress?: (p: PrepareProgress) => void,
+  signal?: AbortSignal,
+): Promise<PreparedData> {
   const { resolution, flip, condition } = settings;
   const factor = model.vaeFactor;
   const multiple = factor * model.unet.downscale;
@@ -184,7 +206,7 @@ export async function prepareTrainingData(
     let conditionMap: Float32Array | null = null;
     let conditionFlipped: Float32Array | null = null;
     if (condition) {
-      const map = await conditionFor(item, condition, [width, height], flip, picture, cache);
+      const map = await conditionFor(item, condition, extractor, [width, height], flip, picture, cache);
       conditionMap = map.plain;
       conditionFlipped = map.flipped;
     }
@@ -206,7 +228,7 @@ export async function prepareTrainingData(
     .update(
       JSON.stringify({
         modelKey,
-        settings,
+        settings: { ...settings, extractor: extractor?.settings },
         images: scan.images.map((i) => [i.file, i.contentHash, i.caption, i.repeats, i.conditions]),
       }),
     )
@@ -223,6 +245,7 @@ export async function prepareTrainingData(
 async function conditionFor(
   item: TrainingImage,
   kind: string,
+  extractor: ConditionExtractor | null,
   [width, height]: [number, number],
   flip: boolean,
   picture: () => Promise<RgbaImage>,
@@ -235,7 +258,7 @@ async function conditionFor(
           .update(await readFile(paired))
           .digest('hex'),
       }
-    : { extracted: item.contentHash, settings: EXTRACTOR_SETTINGS[kind] ?? null };
+    : { extracted: item.contentHash, settings: extractor?.settings ?? null };
   const key = { kind, size: [width, height], crop: 'centre', ...source };
   let map: RgbaImage | null = null;
   const load = async (): Promise<RgbaImage> => {
@@ -243,7 +266,8 @@ async function conditionFor(
     if (paired) {
       const full = await readPairedCondition(paired, item.width, item.height);
       map = await resizeImage(full, width, height, 'cover');
-    } else map = await extractCondition(kind, await picture());
+    } else if (extractor) map = await extractor.extract(await picture());
+    else throw new Error(`${item.file}: no paired ${kind} map and no way to extract one`);
     return map;
   };
   const shape = [height, width, 3];

@@ -2,9 +2,14 @@
 //   x_j' = x_j + c * sum_m a_m * mask_m * (h_j^m + T^m_j(x_j + h_j^m)) + sum_i s_i * T^i_j(x_j)
 // with c the global control scale. Hints depend only on the condition image, so `prepareMix`
 // computes them once per generation; masks are resized to each skip once too.
+// The baselines mix in as well, so they can be compared in the same pipeline: a LoRA is attached to
+// the U-Net for the whole generation (its update times its scale); a ControlNet's residuals, times
+// its weight and c, are added to the skips and the middle block at every step.
 import * as tf from '@tensorflow/tfjs-core';
-import type { SkipHook } from '../models/unet/unet.ts';
+import type { SkipHook, UNet } from '../models/unet/unet.ts';
+import type { ControlNet } from './controlnet.ts';
 import type { CscTuner } from './csc-tuner.ts';
+import type { LoraTuner } from './lora.ts';
 import type { ScTuner } from './sc-tuner.ts';
 
 export interface ScTunerUse {
@@ -23,11 +28,27 @@ export interface CscTunerUse {
   steps?: [number, number];
 }
 
+export interface LoraUse {
+  tuner: LoraTuner;
+  scale: number;
+}
+
+export interface ControlNetUse {
+  tuner: ControlNet;
+  /** The condition map [1, H, W, C], values in [0, 1], at the generated image's size. */
+  condition: tf.Tensor4D;
+  weight: number;
+  /** Active for step fractions in [start, end]; the whole run when absent. */
+  steps?: [number, number];
+}
+
 export interface TunerMix {
   sc: ScTunerUse[];
   csc: CscTunerUse[];
   /** Global control scale c (1 by default). */
   controlScale?: number;
+  lora?: LoraUse[];
+  controlNets?: ControlNetUse[];
 }
 
 interface PreparedCsc {
@@ -41,6 +62,9 @@ interface PreparedCsc {
 export interface PreparedMix {
   /** The hook for the step at `progress` (fraction of steps done, 0..1); undefined = base model. */
   skipHookAt(progress: number): SkipHook | undefined;
+  /** The U-Net's prediction with every tuner of the mix, at `progress` (0..1). */
+  forward(unet: UNet, x: tf.Tensor4D, t: tf.Tensor1D, context: tf.Tensor3D, progress: number): tf.Tensor4D;
+  /** Detaches the LoRAs and frees the hints. */
   dispose(): void;
 }
 
@@ -71,6 +95,16 @@ export function validateMix(mix: TunerMix): void {
   }
   for (const [i, u] of mix.sc.entries())
     if (!Number.isFinite(u.scale)) throw new Error(`style tuner ${i}: scale must be a number`);
+  for (const [i, u] of (mix.lora ?? []).entries())
+    if (!Number.isFinite(u.scale)) throw new Error(`LoRA ${i}: scale must be a number`);
+  for (const [i, u] of (mix.controlNets ?? []).entries()) {
+    if (!Number.isFinite(u.weight)) throw new Error(`ControlNet ${i}: weight must be a number`);
+    if (u.steps) {
+      const [s, e] = u.steps;
+      if (!(s >= 0 && e <= 1 && s <= e))
+        throw new Error(`ControlNet ${i}: step range [${s}, ${e}] must satisfy 0 <= start <= end <= 1`);
+    }
+  }
 }
 
 /** Computes every hint and resized mask once. Tuners with weight 0 are left out entirely. */
@@ -92,8 +126,15 @@ export function prepareMix(mix: TunerMix): PreparedMix {
             );
             return { use, hints, masks };
           });
+  const controlNets =
+    controlScale === 0
+      ? []
+      : (mix.controlNets ?? [])
+          .filter((u) => u.weight !== 0)
+          .map((use) => ({ use, hint: use.tuner.hint(use.condition) }));
+  const detaches = (mix.lora ?? []).filter((u) => u.scale !== 0).map((u) => u.tuner.attach(u.scale));
 
-  return {
+  const prepared: PreparedMix = {
     skipHookAt(progress) {
       const active = csc.filter((p) => inRange(progress, p.use.steps));
       if (active.length === 0 && sc.length === 0) return undefined;
@@ -115,11 +156,47 @@ export function prepareMix(mix: TunerMix): PreparedMix {
           return out as tf.Tensor4D;
         });
     },
+    forward(unet, x, t, context, progress) {
+      const hook = prepared.skipHookAt(progress);
+      const active = controlNets.filter((c) => inRange(progress, c.use.steps));
+      if (active.length === 0) return unet.forward(x, t, context, { skipHook: hook });
+      return tf.tidy(() => {
+        let skips: tf.Tensor4D[] | null = null;
+        let middle: tf.Tensor4D | null = null;
+        for (const c of active) {
+          const r = c.use.tuner.controlsFromHint(x, t, context, c.hint);
+          const w = c.use.weight * controlScale;
+          const scaled = r.skips.map((s) => tf.mul(s, w) as tf.Tensor4D);
+          skips = skips ? skips.map((s, i) => tf.add(s, scaled[i]!) as tf.Tensor4D) : scaled;
+          middle = middle
+            ? (tf.add(middle, tf.mul(r.middle, w)) as tf.Tensor4D)
+            : (tf.mul(r.middle, w) as tf.Tensor4D);
+        }
+        const residuals = skips!;
+        const n = residuals.length;
+        const encoding = unet.encode(x, t, context);
+        return unet.decode(
+          tf.add(encoding.h, middle!) as tf.Tensor4D,
+          encoding.skips,
+          encoding.emb,
+          context,
+          {
+            skipHook: (j, skip) => {
+              const edited = hook ? hook(j, skip) : skip;
+              return tf.add(edited, residuals[n - 1 - j]!) as tf.Tensor4D;
+            },
+          },
+        );
+      });
+    },
     dispose() {
       for (const p of csc) {
         for (const h of p.hints) h.dispose();
         for (const m of p.masks) m?.dispose();
       }
+      for (const c of controlNets) c.hint.dispose();
+      for (const detach of detaches.reverse()) detach();
     },
   };
+  return prepared;
 }

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { type SkipHook, UNet } from '../models/unet/unet.ts';
 import { silu } from '../nn/activations.ts';
 import { Conv2d } from '../nn/conv2d.ts';
-import { ParamScope, ParamStore } from '../nn/params.ts';
+import { type Param, ParamScope, ParamStore } from '../nn/params.ts';
 import { preHintPlan } from './csc-tuner.ts';
 
 const ENCODER_PARAM = /^(time_embed|input_blocks|middle_block)\./;
@@ -59,27 +59,64 @@ export class ControlNet {
     return encoder.reduce((n, p) => n + p.size, 0) + extras.count();
   }
 
+  /** Names and shapes of a ControlNet's parameters for this U-Net (nothing allocated), as `params()`. */
+  static describeParams(base: UNet, config: ControlNetConfig): Param[] {
+    const extras = new ParamStore({ allocate: false });
+    buildExtras(new ParamScope(extras), base, config);
+    const encoder = new ParamStore({ allocate: false });
+    for (const p of base.params.list())
+      if (ENCODER_PARAM.test(p.name)) encoder.create(p.name, p.spec.shape, p.spec.layout, { kind: 'zeros' });
+    return [...encoder.list(), ...extras.list()];
+  }
+
   private encoderParams() {
     return this.copy.params.list().filter((p) => ENCODER_PARAM.test(p.name));
   }
 
-  /** Everything that trains: the encoder copy, the hint block and the zero convolutions. */
+  /**
+   * Everything that trains, named as in ControlNet files (without their `control_model.` prefix):
+   * the encoder copy, the hint block and the zero convolutions.
+   */
+  params(): Param[] {
+    return [...this.encoderParams(), ...this.extras.list()];
+  }
+
   variables(): tf.Variable[] {
-    return [...this.encoderParams().map((p) => p.value), ...this.extras.variables()];
+    return this.params().map((p) => p.value);
   }
 
   parameterCount(): number {
     return this.encoderParams().reduce((n, p) => n + p.size, 0) + this.extras.count();
   }
 
-  /** The residuals to add to the frozen U-Net for this condition [B, H, W, C] in [0, 1]. */
-  controls(x: tf.Tensor4D, t: tf.Tensor1D, context: tf.Tensor3D, condition: tf.Tensor4D): ControlResiduals {
+  /** The condition [B, H, W, C] in [0, 1] through the hint block: it depends on nothing else. */
+  hint(condition: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       let hint: tf.Tensor4D = condition;
       this.hintBlock.forEach((conv, n) => {
         hint = conv.apply(hint);
         if (n < this.hintBlock.length - 1) hint = silu(hint);
       });
+      return hint;
+    });
+  }
+
+  /** The residuals to add to the frozen U-Net for this condition [B, H, W, C] in [0, 1]. */
+  controls(x: tf.Tensor4D, t: tf.Tensor1D, context: tf.Tensor3D, condition: tf.Tensor4D): ControlResiduals {
+    return tf.tidy(() => {
+      const { skips, middle } = this.controlsFromHint(x, t, context, this.hint(condition));
+      return { skips, middle };
+    });
+  }
+
+  /** As `controls`, from a hint computed once (generation: the same condition at every step). */
+  controlsFromHint(
+    x: tf.Tensor4D,
+    t: tf.Tensor1D,
+    context: tf.Tensor3D,
+    hint: tf.Tensor4D,
+  ): ControlResiduals {
+    return tf.tidy(() => {
       const emb = this.copy.embedTime(t);
       const skips: tf.Tensor4D[] = [];
       let h = x;

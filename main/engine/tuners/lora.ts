@@ -14,7 +14,15 @@ export interface LoraConfig {
   rank: number;
   /** Scale numerator; the update is multiplied by alpha / rank (default alpha = rank). */
   alpha?: number;
-  targets?: RegExp;
+  /** Which Linear weights get a LoRA (a RegExp, or its source as stored in files). */
+  targets?: RegExp | string;
+}
+
+/** The config as plain data (files, fingerprints): the targets as a RegExp source. */
+export interface LoraFileConfig {
+  rank: number;
+  alpha: number;
+  targets: string;
 }
 
 interface LoraLayer {
@@ -38,7 +46,7 @@ export class LoraTuner {
     this.scale = (config.alpha ?? config.rank) / config.rank;
     this.params = new ParamStore({ allocate: true, seed: options.seed ?? 0 });
     const root = new ParamScope(this.params);
-    const targets = config.targets ?? LORA_DEFAULT_TARGETS;
+    const targets = loraTargets(config);
     const linears = findModules(unet, (v): v is Linear => v instanceof Linear).filter((l) =>
       targets.test(l.weight.name),
     );
@@ -64,12 +72,24 @@ export class LoraTuner {
     return this.layers.length;
   }
 
-  /** Wraps each targeted layer; returns the function that restores them. */
-  attach(): () => void {
+  fileConfig(): LoraFileConfig {
+    return {
+      rank: this.config.rank,
+      alpha: this.config.alpha ?? this.config.rank,
+      targets: loraTargets(this.config).source,
+    };
+  }
+
+  /**
+   * Wraps each targeted layer (the update times `multiplier`, the user's LoRA scale); returns the
+   * function that restores them. Several LoRAs may be attached; detach in reverse order.
+   */
+  attach(multiplier = 1): () => void {
+    if (!Number.isFinite(multiplier)) throw new Error(`LoRA scale must be a number, got ${multiplier}`);
     const restores = this.layers.map(({ linear, down, up }) => {
       const previous = Object.getOwnPropertyDescriptor(linear, 'apply');
       const base = linear.apply.bind(linear);
-      const scale = this.scale;
+      const scale = this.scale * multiplier;
       linear.apply = <T extends tf.Tensor>(x: T): T =>
         tf.tidy(() => tf.add(base(x), tf.mul(up.apply(down.apply(x)), scale)) as T);
       return () => {
@@ -84,5 +104,15 @@ export class LoraTuner {
 
   dispose(): void {
     this.params.dispose();
+  }
+}
+
+function loraTargets(config: LoraConfig): RegExp {
+  const t = config.targets ?? LORA_DEFAULT_TARGETS;
+  if (t instanceof RegExp) return t;
+  try {
+    return new RegExp(t);
+  } catch {
+    throw new Error(`LoRA targets ${JSON.stringify(t)} is not a valid regular expression`);
   }
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { assignParamValues, readParamValues, saveParamFile } from '../io/param-file.ts';
 import { openSafetensors, SafetensorsError } from '../io/safetensors.ts';
+import { BASELINE_FORMAT } from './baseline-file.ts';
 import { CscTuner, type CscTunerConfig } from './csc-tuner.ts';
 import { ScTuner, type ScTunerConfig } from './sc-tuner.ts';
 import { layoutSignature, type SkipLayout } from './skip-layout.ts';
@@ -93,6 +94,10 @@ function infoFromMetadata(path: string, metadata: Record<string, string>): Tuner
   const fail = (message: string): never => {
     throw new SafetensorsError(path, message);
   };
+  if (metadata.format === BASELINE_FORMAT)
+    fail(
+      `a ${metadata.kind === 'lora' ? 'LoRA' : 'ControlNet'} baseline, not an SC/CSC-Tuner: the library and the tuner mix take SC- and CSC-Tuners; load baselines with loadBaseline (baseline-file.ts)`,
+    );
   if (metadata.format !== TUNER_FORMAT) {
     fail(
       `not a tuner file of this studio (metadata format is ${JSON.stringify(metadata.format ?? null)}, expected "${TUNER_FORMAT}")`,

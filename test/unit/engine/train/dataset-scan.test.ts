@@ -134,7 +134,7 @@ describe('scanning a training folder', () => {
     const scribble = await scanTrainingFolder(dir, { condition: 'scribble', canExtractCondition: true });
     expect(scribble.summary.at(-1)).toBe('scribble maps: 0 paired, 2 to extract with the annotator');
     await expect(scanTrainingFolder(dir, { condition: 'normal' })).rejects.toThrow(
-      /no paired normal map in conditions\/normal\/ and no normal annotator/,
+      /none has a paired normal map\. normal training needs paired maps in conditions\/normal\/ .*there is no normal annotator/,
     );
     expect(existsSync(join(dir, '.scedit-cache'))).toBe(false);
   });
