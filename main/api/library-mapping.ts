@@ -93,6 +93,7 @@ export function generationRecord(library: Library, g: LibraryGeneration): Genera
         end: c.end,
         image: fileRef(c.imageHash!, 'image/png'),
         mask: c.maskHash ? fileRef(c.maskHash, 'image/png') : null,
+        region: c.maskHash && c.region ? c.region : null,
       })),
   };
   return {

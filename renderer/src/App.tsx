@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useApi } from './api/connection.ts';
-import { applyImageRecipe } from './api/restore-recipe.ts';
+import { restoreImageRecipe } from './api/restore-recipe.ts';
 import { Toolbar } from './canvas/Toolbar.tsx';
 import { Workspace } from './canvas/Workspace.tsx';
 import { GalleryPanel } from './panels/GalleryPanel.tsx';
@@ -82,7 +82,7 @@ function useRecipeDrop() {
           );
           return;
         }
-        const warnings = applyImageRecipe(studio, result);
+        const warnings = await restoreImageRecipe(studio, api, result);
         studio.notices.show('info', `Loaded the settings from ${file.name} (${result.source})`);
         for (const w of warnings) studio.notices.show('info', w);
       } catch (err) {

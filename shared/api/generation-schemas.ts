@@ -27,18 +27,45 @@ const layerFields = {
   end: z.number().min(0).max(1).default(1),
 };
 
+/**
+ * The shape a region mask was drawn as, in canvas pixels. The mask image is what the engine
+ * uses; the shape lets a restored recipe give the artist back an editable region.
+ */
+export const MaskRegion = z.object({
+  shape: z.enum(['rect', 'ellipse']),
+  x: z.number().min(-1e5).max(1e5),
+  y: z.number().min(-1e5).max(1e5),
+  width: z.number().min(0).max(1e5),
+  height: z.number().min(0).max(1e5),
+  /** true: the layer applies everywhere except inside the shape. */
+  inverted: z.boolean().default(false),
+});
+export type MaskRegion = z.infer<typeof MaskRegion>;
+
 const startBeforeEnd = (l: { start: number; end: number }) => l.start <= l.end;
 const startBeforeEndMessage = { message: 'start must not be after end', path: ['start'] };
 
 /** A condition layer as the canvas sends it: the map and optional region mask as images. */
 export const ConditionLayer = z
-  .object({ ...layerFields, image: ImageBase64, mask: ImageBase64.nullable().default(null) })
+  .object({
+    ...layerFields,
+    image: ImageBase64,
+    mask: ImageBase64.nullable().default(null),
+    /** The shape `mask` was rendered from, kept in the recipe; null: none, or not a shape. */
+    region: MaskRegion.nullable().default(null),
+  })
   .refine(startBeforeEnd, startBeforeEndMessage);
 export type ConditionLayer = z.infer<typeof ConditionLayer>;
 
 /** A condition layer as the library keeps it: images are files in the store. */
 export const StoredConditionLayer = z
-  .object({ ...layerFields, image: FileRef, mask: FileRef.nullable().default(null) })
+  .object({
+    ...layerFields,
+    image: FileRef,
+    mask: FileRef.nullable().default(null),
+    /** null in recipes stored before shapes were kept: then only the mask image is known. */
+    region: MaskRegion.nullable().default(null),
+  })
   .refine(startBeforeEnd, startBeforeEndMessage);
 export type StoredConditionLayer = z.infer<typeof StoredConditionLayer>;
 

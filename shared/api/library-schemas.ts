@@ -1,7 +1,7 @@
 // StudioApi: the tuner library, generation history and base models.
 import { z } from 'zod';
 import { ConditionKind, FileRef, Id, ImageBase64, Page, Timestamp, TunerKind } from './common-schemas.ts';
-import { GenerationRecord } from './generation-schemas.ts';
+import { GenerationRecord, StoredConditionLayer } from './generation-schemas.ts';
 
 export const TunerSummary = z.object({
   id: Id,
@@ -113,6 +113,11 @@ export const RecipeFromImageResult = z.object({
   /** The raw `parameters` text, when present. */
   parameters: z.string().nullable(),
   warnings: z.array(z.string()),
+  /**
+   * The picture's condition layers whose maps are in this library's file store (a picture from
+   * this studio), with their masks and mask shapes; the others are named in `warnings`.
+   */
+  layers: z.array(StoredConditionLayer).default([]),
 });
 
 export const BaseModelInfo = z.object({

@@ -113,6 +113,7 @@ export const generate: Handler<'generate'> = async (params, studio, call) => {
           tunerHash: tuners.get(layer.tunerId)!.fileHash,
           imageHash: layerFiles[i]!.image,
           ...(layerFiles[i]!.mask ? { maskHash: layerFiles[i]!.mask } : {}),
+          ...(layerFiles[i]!.mask && layer.region ? { region: layer.region } : {}),
           start: layer.start,
           end: layer.end,
         })),

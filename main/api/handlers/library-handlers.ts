@@ -2,8 +2,9 @@
 // worker never writes the database, so a worker crash cannot damage it).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { ConditionKind } from '../../../shared/api/common-schemas.ts';
 import { StudioError } from '../../../shared/api/errors.ts';
-import type { MethodParams } from '../../../shared/api/methods.ts';
+import type { MethodOutput, MethodParams } from '../../../shared/api/methods.ts';
 import { readRecipe } from '../../engine/io/recipe.ts';
 import type { TunerQuery, TunerSort } from '../../library/tuner-repository.ts';
 import { normaliseTag } from '../../library/tuner-repository.ts';
@@ -138,6 +139,38 @@ export const recipeFromImage: Handler<'recipeFromImage'> = async ({ image }, stu
   }
   const p = reading.partial;
   const r = reading.recipe;
+  const warnings = [...reading.warnings];
+  const layers: MethodOutput<'recipeFromImage'>['layers'] = [];
+  const store = studio.library.store;
+  for (const [i, c] of (r?.conditions ?? []).entries()) {
+    if (!c.imageHash || !store.has(c.imageHash)) {
+      warnings.push(
+        `Condition layer ${i + 1} (${c.kind}) was not restored: its map is not in this library (the picture comes from another studio)`,
+      );
+      continue;
+    }
+    const kind = ConditionKind.safeParse(c.kind);
+    if (!kind.success) {
+      warnings.push(`Condition layer ${i + 1}: "${c.kind}" is not a condition this studio knows`);
+      continue;
+    }
+    const tuner = c.tunerHash ? studio.library.tuners.byFileHash(c.tunerHash) : undefined;
+    const mask = c.maskHash && store.has(c.maskHash) ? fileRef(c.maskHash, 'image/png') : null;
+    if (c.maskHash && !mask && !c.region)
+      warnings.push(`The region mask of condition layer ${i + 1} is not in this library`);
+    layers.push({
+      id: `layer-${i + 1}`,
+      kind: kind.data,
+      tunerId: tuner ? String(tuner.id) : (c.tunerHash ?? 'none'),
+      weight: c.weight,
+      enabled: true,
+      start: c.start,
+      end: c.end,
+      image: fileRef(c.imageHash, 'image/png'),
+      mask,
+      region: c.maskHash && c.region ? c.region : null,
+    });
+  }
   return {
     source: reading.source,
     prompt: r?.prompt ?? p.prompt ?? null,
@@ -159,6 +192,7 @@ export const recipeFromImage: Handler<'recipeFromImage'> = async ({ image }, stu
       };
     }),
     parameters: reading.parameters ?? null,
-    warnings: reading.warnings,
+    warnings,
+    layers,
   };
 };

@@ -22,6 +22,21 @@ export const recipeTunerSchema = z.object({
   condition: z.string().optional(),
 });
 
+/**
+ * The region mask as the artist drew it, in canvas pixels: the mask picture is rendered from it,
+ * and a restore gets the editable shape back. A few numbers, so it travels inside the PNG too,
+ * where the mask picture's hash alone would mean nothing to another studio.
+ */
+export const recipeRegionSchema = z.object({
+  shape: z.enum(['rect', 'ellipse']),
+  x: z.number().finite(),
+  y: z.number().finite(),
+  width: z.number().finite().nonnegative(),
+  height: z.number().finite().nonnegative(),
+  /** true: the layer applies everywhere except inside the shape. */
+  inverted: z.boolean().default(false),
+});
+
 export const recipeConditionSchema = z.object({
   /** canny, depth, pose, scribble, … */
   kind: z.string(),
@@ -31,6 +46,8 @@ export const recipeConditionSchema = z.object({
   /** sha256 of the condition map PNG and of the optional region mask, in the file store. */
   imageHash: hashSchema.optional(),
   maskHash: hashSchema.optional(),
+  /** The shape the mask was drawn as; recipes written before it have only the mask's hash. */
+  region: recipeRegionSchema.optional(),
   /** Active fraction of the sampling steps, 0..1. */
   start: z.number().min(0).max(1).default(0),
   end: z.number().min(0).max(1).default(1),
@@ -57,6 +74,7 @@ export type Recipe = z.output<typeof recipeSchema>;
 export type RecipeInput = z.input<typeof recipeSchema>;
 export type RecipeTuner = z.output<typeof recipeTunerSchema>;
 export type RecipeCondition = z.output<typeof recipeConditionSchema>;
+export type RecipeRegion = z.output<typeof recipeRegionSchema>;
 
 export { shortHash };
 

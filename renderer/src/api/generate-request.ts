@@ -62,6 +62,7 @@ export function buildGenerateRequest(
       end: layer.stepRange[1],
       image: encodePng(renderConditionMap(layer, scene.width, scene.height, images.get(layer.id) ?? null)),
       mask: layer.mask ? encodePng(renderMaskMap(layer.mask, scene.width, scene.height)) : null,
+      region: layer.mask ? { ...layer.mask } : null,
     }));
   return {
     request: {

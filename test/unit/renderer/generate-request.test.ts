@@ -2,7 +2,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { buildGenerateRequest } from '../../../renderer/src/api/generate-request.ts';
 import { DEFAULT_GENERATION_SETTINGS } from '../../../renderer/src/api/generation-settings.ts';
-import { applyImageRecipe } from '../../../renderer/src/api/restore-recipe.ts';
+import { applyImageRecipe, restoredLayer } from '../../../renderer/src/api/restore-recipe.ts';
 import { mismatchReason, tunerFitsModel } from '../../../renderer/src/api/tuner-compat.ts';
 import type { Bitmap } from '../../../renderer/src/raster/bitmap.ts';
 import { runAction } from '../../../renderer/src/scene/action.ts';
@@ -10,7 +10,7 @@ import { addEdgeStroke } from '../../../renderer/src/scene/draw-actions.ts';
 import { addLayer, setLayerMask, updateLayerSettings } from '../../../renderer/src/scene/layer-actions.ts';
 import { addPerson } from '../../../renderer/src/scene/pose-actions.ts';
 import { createStudio } from '../../../renderer/src/ui/studio.ts';
-import { GenerateRequest } from '../../../shared/api/generation-schemas.ts';
+import { GenerateRequest, StoredConditionLayer } from '../../../shared/api/generation-schemas.ts';
 
 function encodePng(b: Bitmap): string {
   const png = new PNG({ width: b.width, height: b.height });
@@ -65,6 +65,7 @@ describe('buildGenerateRequest', () => {
     expect([map.width, map.height]).toEqual([512, 512]);
     expect(map.data[(100 * 512 + 300) * 4]).toBe(255);
     expect(map.data[(200 * 512 + 300) * 4]).toBe(0);
+    expect(layer.region).toEqual({ shape: 'rect', x: 0, y: 0, width: 256, height: 512, inverted: false });
     const mask = decodePng(layer.mask!);
     expect(mask.data[(10 * 512 + 10) * 4]).toBe(255);
     expect(mask.data[(10 * 512 + 400) * 4]).toBe(0);
@@ -126,6 +127,7 @@ describe('applyImageRecipe', () => {
       ],
       parameters: null,
       warnings: [],
+      layers: [],
     });
     expect(studio.generation.value).toMatchObject({
       prompt: 'a red fox',
@@ -141,5 +143,80 @@ describe('applyImageRecipe', () => {
     expect(warnings).toEqual(['Tuner "Gone" (bbbbbbbbbb) is not in the library']);
     studio.scene.undo();
     expect(studio.scene.state.width).toBe(512);
+  });
+});
+
+describe('restoring a masked layer', () => {
+  const fileRef = (name: string) => ({ storePath: `ab/${name}`, mime: 'image/png' });
+  const image = { dataUrl: 'data:image/png;base64,iVBORw0K', width: 64, height: 64 };
+
+  it('gives back the region the layer was generated with, as an editable shape', () => {
+    const studio = createStudio();
+    const s = studio.scene;
+    runAction(s, addLayer, { kind: 'scribble', id: 'sc' });
+    const region = { shape: 'ellipse' as const, x: 8.5, y: 4, width: 40, height: 24, inverted: true };
+    runAction(s, updateLayerSettings, {
+      id: 'sc',
+      patch: { tunerId: 't1', weight: 0.6, stepRange: [0, 0.5] },
+    });
+    runAction(s, setLayerMask, { id: 'sc', mask: region });
+    const sent = GenerateRequest.parse(
+      buildGenerateRequest({ ...s.state, width: 64, height: 64 }, DEFAULT_GENERATION_SETTINGS, 1, encodePng)
+        .request,
+    ).layers[0]!;
+    // What the library keeps: the same layer with its images as files.
+    const stored = StoredConditionLayer.parse({ ...sent, image: fileRef('map'), mask: fileRef('mask') });
+    const { layer, warning } = restoredLayer(stored, 0, image);
+    expect(warning).toBeNull();
+    expect(layer).toMatchObject({ kind: 'scribble', tunerId: 't1', weight: 0.6, stepRange: [0, 0.5], image });
+    expect(layer.mask).toEqual(region);
+  });
+
+  it('says so when an older recipe has only the mask picture', () => {
+    const stored = StoredConditionLayer.parse({
+      id: 'layer-1',
+      kind: 'canny',
+      tunerId: 't1',
+      image: fileRef('map'),
+      mask: fileRef('mask'),
+    });
+    const { layer, warning } = restoredLayer(stored, 1, image);
+    expect(layer.mask).toBeNull();
+    expect(warning).toMatch(/region mask of layer 2 was not restored/);
+  });
+
+  it('puts a dropped picture’s layers on the canvas in one undo step', () => {
+    const studio = createStudio();
+    const stored = StoredConditionLayer.parse({
+      id: 'layer-1',
+      kind: 'canny',
+      tunerId: 't1',
+      image: fileRef('map'),
+      mask: fileRef('mask'),
+      region: { shape: 'rect', x: 1, y: 2, width: 3, height: 4 },
+    });
+    const { layer } = restoredLayer(stored, 0, image);
+    const base = {
+      source: 'scedit' as const,
+      prompt: 'p',
+      negativePrompt: '',
+      seed: 1,
+      steps: 4,
+      guidance: 7,
+      sampler: 'euler-a',
+      width: 64,
+      height: 64,
+      tuners: [],
+      parameters: null,
+      warnings: [],
+      layers: [stored],
+    };
+    applyImageRecipe(studio, base, [layer]);
+    expect(studio.scene.state).toMatchObject({ width: 64, height: 64, activeLayerId: layer.id });
+    expect(studio.scene.state.layers.map((l) => l.mask)).toEqual([
+      { shape: 'rect', x: 1, y: 2, width: 3, height: 4, inverted: false },
+    ]);
+    studio.scene.undo();
+    expect(studio.scene.state.layers).toEqual([]);
   });
 });

@@ -88,6 +88,33 @@ describe('recipes in PNGs', () => {
     expect(back.warnings).toEqual([]);
   });
 
+  it('keeps a masked layer’s region shape, and reads recipes written before regions existed', async () => {
+    const region = { shape: 'ellipse' as const, x: 10.5, y: 4, width: 30, height: 22, inverted: true };
+    const masked: RecipeInput = {
+      ...recipe,
+      conditions: [{ ...recipe.conditions![0]!, maskHash: H('d'), region }],
+    };
+    const back = readRecipe(embedRecipe(await png(), masked));
+    expect(back.recipe!.conditions[0]!.region).toEqual(region);
+    expect(back.recipe!.conditions[0]!.maskHash).toBe(H('d'));
+
+    const older = embedRecipe(await png(), {
+      ...recipe,
+      conditions: [{ ...recipe.conditions![0]!, maskHash: H('d') }],
+    });
+    const old = readRecipe(older);
+    expect(old.warnings).toEqual([]);
+    expect(old.recipe!.conditions[0]!.maskHash).toBe(H('d'));
+    expect(old.recipe!.conditions[0]!.region).toBeUndefined();
+
+    expect(() =>
+      parseRecipe({
+        ...masked,
+        conditions: [{ ...masked.conditions![0]!, region: { ...region, width: -1 } }],
+      }),
+    ).toThrow(/conditions\.0\.region\.width/);
+  });
+
   it('reads another app’s parameters', async () => {
     const out = writePngText(await png(), [
       {
