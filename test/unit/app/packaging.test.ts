@@ -75,6 +75,9 @@ describe('electron-builder.yml', () => {
           dep,
         ).toBe(true);
     }
+    // The threaded wasm backend's worker threads load these by path, which an asar cannot serve.
+    expect(config.asarUnpack).toContain('out/main/pthread-worker.cjs');
+    expect(config.asarUnpack).toContain('node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/**');
     expect(config.files).toContain('out/main/**');
     expect(config.files).toContain('out/preload/**');
     expect(config.files).toContain('out/renderer/**');
@@ -84,6 +87,9 @@ describe('electron-builder.yml', () => {
   it('ships the model in resources and hardens the Electron binary', () => {
     expect(config.extraResources).toContainEqual(
       expect.objectContaining({ from: 'assets/models', to: 'models' }),
+    );
+    expect(config.extraResources).toContainEqual(
+      expect.objectContaining({ from: 'assets/annotators', to: 'annotators' }),
     );
     expect(config.electronFuses).toMatchObject({
       runAsNode: false,

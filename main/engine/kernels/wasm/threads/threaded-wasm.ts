@@ -9,6 +9,7 @@
 // the wasm import `emscripten_num_logical_cores`, answered here with twice the wanted threads.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BackendWasm, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
@@ -41,17 +42,24 @@ type ThreadedFactory = (config: Record<string, unknown>) => Promise<WasmModule>;
 
 export type ThreadedWasmResult = { ok: true; threads: number } | { ok: false; why: string };
 
+/** Worker threads cannot load scripts from inside the packaged app's asar archive; electron-builder.yml
+ * unpacks these files beside it. Elsewhere the path is returned unchanged. */
+function outsideAsar(path: string): string {
+  const unpacked = path.replace(`app.asar${sep}`, `app.asar.unpacked${sep}`);
+  return unpacked !== path && existsSync(unpacked) ? unpacked : path;
+}
+
 function workerBootstrapPath(): string | null {
-  const path = fileURLToPath(new URL('./pthread-worker.cjs', import.meta.url));
+  const path = outsideAsar(fileURLToPath(new URL('./pthread-worker.cjs', import.meta.url)));
   return existsSync(path) ? path : null;
 }
 
 async function instantiate(threads: number): Promise<WasmModule> {
-  const mainScript = require.resolve(
-    '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js',
+  const mainScript = outsideAsar(
+    require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
   );
-  const wasmFile = require.resolve(
-    '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm',
+  const wasmFile = outsideAsar(
+    require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.wasm'),
   );
   const bootstrap = workerBootstrapPath();
   if (!bootstrap)
