@@ -18,6 +18,12 @@ export const depthIoConfigSchema = z.object({
     .default([1, 1, 1]),
   /** 'disparity' (larger = nearer, MiDaS' convention; default) or 'depth' (larger = farther). */
   output: z.enum(['disparity', 'depth']).default('disparity'),
+  /**
+   * A model trained on absolute map levels (the figure world's exact depth): output × this is
+   * already 0..255 levels, near = bright ('depth' output: far = bright), kept as they are instead
+   * of stretched to the full range. Absent: the output is relative depth.
+   */
+  output_scale: z.number().positive().max(65_536).optional(),
 });
 
 export type DepthIoConfig = z.infer<typeof depthIoConfigSchema>;

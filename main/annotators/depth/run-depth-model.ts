@@ -7,7 +7,11 @@ import type { DepthMap } from './depth-estimator.ts';
 import type { DepthIoConfig } from './depth-model-config.ts';
 
 /** [batch 1, h, w, 3] float input, normalised as the config says. */
-export function depthModelInput(image: RgbaImage, size: [number, number], io: DepthIoConfig): tf.Tensor4D {
+export function depthModelInput(
+  image: RgbaImage,
+  size: [number, number],
+  io: Pick<DepthIoConfig, 'input_mean' | 'input_std'>,
+): tf.Tensor4D {
   return tf.tidy(() => {
     const rgb = new Float32Array(image.width * image.height * 3);
     for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
@@ -50,12 +54,18 @@ export async function depthModelOutput(
       true,
     );
     const flat = tf.reshape(up, [image.height * image.width]);
+    if (io.output_scale !== undefined) {
+      const levels = tf.mul(flat, io.output_scale);
+      return io.output === 'depth' ? tf.sub(255, levels) : levels;
+    }
     return io.output === 'depth' ? tf.neg(flat) : flat;
   });
   try {
     output.dispose();
-    const values = (await resized.data()) as Float32Array;
-    return { width: image.width, height: image.height, values: Float32Array.from(values) };
+    const values = Float32Array.from((await resized.data()) as Float32Array);
+    if (io.output_scale !== undefined)
+      return { width: image.width, height: image.height, values, levels: true };
+    return { width: image.width, height: image.height, values };
   } finally {
     resized.dispose();
   }
