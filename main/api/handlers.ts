@@ -1,6 +1,7 @@
 // The handler table: one function per StudioApi method. The type makes a missing or extra
 // method a compile error.
 import type { StudioHandlers } from './context.ts';
+import { chooseFolder } from './handlers/dialog-handlers.ts';
 import { generate, modelsList } from './handlers/generation-handlers.ts';
 import { annotate, cancel, debugJob, jobsList } from './handlers/job-handlers.ts';
 import {
@@ -46,5 +47,6 @@ export const studioHandlers: StudioHandlers = {
   settingsGet,
   settingsUpdate,
   systemInfo,
+  chooseFolder,
   debugJob,
 };

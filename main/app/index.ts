@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
 import { STUDIO_METHOD_NAMES } from '../../shared/api/methods.ts';
 import { FILE_PROTOCOL } from '../../shared/api/protocol.ts';
 import { openStudio, type Studio } from '../api/studio.ts';
@@ -11,6 +11,7 @@ import { fileStoreRoot } from '../library/data-dir.ts';
 import { sniffMime } from '../server/store-files.ts';
 import { IPC_CALL, IPC_METHODS, IPC_PROGRESS } from './bridge.ts';
 import { resolveStudioFileUrl } from './file-protocol.ts';
+import { chooseFolderHandler } from './folder-dialog.ts';
 import { answerBridgeCall } from './ipc.ts';
 import { navigationAllowed, newWindowDecision, permissionAllowed } from './security.ts';
 import { studioCsp, studioWindowOptions } from './window-options.ts';
@@ -49,10 +50,23 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 app.whenReady().then(() => {
-  // Packaged, the embedded model ships as resources/models (electron-builder.yml); the engine
-  // worker inherits this environment.
-  if (app.isPackaged) process.env.SCEDIT_MODEL_DIR ??= join(process.resourcesPath, 'models', 'embedded');
-  studio = openStudio({ mode: 'electron', dataDir: app.getPath('userData'), version: app.getVersion() });
+  // Packaged, the embedded model and the shipped annotator networks live in resources/
+  // (electron-builder.yml's extraResources); the engine worker inherits this environment.
+  if (app.isPackaged) {
+    process.env.SCEDIT_MODEL_DIR ??= join(process.resourcesPath, 'models', 'embedded');
+    process.env.SCEDIT_ANNOTATORS_DIR ??= join(process.resourcesPath, 'annotators');
+  }
+  studio = openStudio({
+    mode: 'electron',
+    dataDir: app.getPath('userData'),
+    version: app.getVersion(),
+    handlers: {
+      chooseFolder: chooseFolderHandler((options) => {
+        const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+        return win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options);
+      }),
+    },
+  });
   const storeRoot = fileStoreRoot(studio.context.dataDir);
   const ses = session.defaultSession;
   ses.setPermissionRequestHandler((_wc, permission, callback) => callback(permissionAllowed(permission)));

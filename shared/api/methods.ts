@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { AnnotateRequest, AnnotateResult } from './annotation-schemas.ts';
 import { Empty } from './common-schemas.ts';
+import { ChooseFolderRequest, ChooseFolderResult } from './dialog-schemas.ts';
 import { GenerateRequest, GenerateResult, GenerationRecord } from './generation-schemas.ts';
 import {
   DeleteResult,
@@ -105,6 +106,11 @@ export const STUDIO_METHODS = {
   settingsGet: call(Empty, Settings, 'the current settings'),
   settingsUpdate: call(SettingsUpdate, Settings, 'change some settings; returns all of them'),
   systemInfo: call(Empty, SystemInfo, 'version, backend, CPU, memory, engine state'),
+  chooseFolder: call(
+    ChooseFolderRequest,
+    ChooseFolderResult,
+    "pick a folder with the system's dialog (desktop app only; elsewhere 'unavailable')",
+  ),
   debugJob: job(DebugJobRequest, DebugJobResult, 'test hook: a job of timed steps that can fail or crash'),
 } as const satisfies Record<string, MethodSpec>;
 
