@@ -34,15 +34,23 @@ const RESBLOCK_KEPT = 4;
 const TRANSFORMER_KEPT = 18;
 /**
  * tfjs keeps every tensor made inside the taped function until the gradients are done, not only
- * what backprop needs; measured peaks (tiny and embedded U-Nets, batch 1 and 8) were 5–8.5× the
- * counts above, so they are scaled by this, which leaves room for the backward pass.
+ * what backprop needs; whole-step peaks (tf.profile, forward and backward, tiny and embedded U-Nets,
+ * batch 1 and 4, all four methods) are covered when the counts above are scaled by this.
  */
-const TAPE_OVERHEAD = 9;
+const TAPE_OVERHEAD = 10;
 /**
  * Per transformer block with LoRA on q/k/v/out and the feed-forward, in units of its feature map:
  * each adapted layer adds its down/up products, the scaled update and the sum.
  */
 const LORA_KEPT = 30;
+/**
+ * Backprop through a layer makes temporaries the size of its weights (transposed filters, weight
+ * gradients of frozen layers before they are dropped): measured peaks hold about 0.7 of the U-Net's
+ * weights again when only the decoder is differentiated, the whole of them when the encoder is too.
+ */
+const TAPE_WEIGHT_COPIES: Record<TrainingMethod, number> = { 'skip-tuner': 0.7, lora: 1, controlnet: 1 };
+/** A ControlNet's encoder copy keeps more than the frozen encoder would (the hint sum, zero convs). */
+const CONTROLNET_ENCODER_FACTOR = 1.6;
 
 export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstimate {
   const { model, batchSize, resolution } = input;
@@ -78,10 +86,13 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   const skipValues = unet.skipInfo.reduce((n, s) => n + s.channels * (side / s.downscale) ** 2, 0);
   perSample += skipValues + 4 * c.modelChannels * c.channelMult[0]! * side * side;
   // A LoRA's U-Net encoder, or a ControlNet's copy of it (plus its zero convolutions), on the tape.
-  if (method !== 'skip-tuner') perSample += encoderOnTape(input, transformer);
+  if (method !== 'skip-tuner')
+    perSample +=
+      encoderOnTape(input, transformer) * (method === 'controlnet' ? CONTROLNET_ENCODER_FACTOR : 1);
   if (method === 'controlnet') perSample += skipValues;
   if (input.condition) perSample += 64 * resolution * resolution;
-  const activations = perSample * batchSize * FLOAT * TAPE_OVERHEAD;
+  const activations =
+    perSample * batchSize * FLOAT * TAPE_OVERHEAD + TAPE_WEIGHT_COPIES[method] * unet.params.count() * FLOAT;
   return { bytes: weights + trainingState + activations, parts: { weights, trainingState, activations } };
 }
 

@@ -103,6 +103,9 @@ export interface TunerTrainingResult {
   finalLoss: number | null;
   samplesPerSec: number;
   cache: FeatureCache['stats'];
+  /** What was trained on: the folder, its usable pictures, and the hash of data and settings. */
+  dataset: { folder: string; imageCount: number; hash: string };
+  parameterCount: number;
 }
 
 /** The run cannot fit in memory; the message says what to lower. */
@@ -243,6 +246,7 @@ export async function trainTuner(
         },
       },
     );
+    const dataset = { folder: options.dataFolder, imageCount: scan.images.length, hash: data.fingerprint };
     let tunerPath: string | null = null;
     if (result.status === 'completed') {
       tunerPath = join(options.outDir, tunerFileName(options.name));
@@ -253,7 +257,7 @@ export async function trainTuner(
           kind: options.kind,
           condition: options.condition,
           dataFolder: options.dataFolder,
-          dataset: { folder: options.dataFolder, imageCount: scan.images.length, hash: data.fingerprint },
+          dataset,
           images: scan.images.length,
           steps: result.step,
           batchSize: options.batchSize,
@@ -285,6 +289,8 @@ export async function trainTuner(
       finalLoss: result.finalLoss,
       samplesPerSec: result.samplesPerSec,
       cache: cache.stats,
+      dataset,
+      parameterCount: tuner.parameterCount,
     };
   } finally {
     extractor?.dispose();

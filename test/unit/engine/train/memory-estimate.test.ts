@@ -5,7 +5,9 @@ import {
   checkTrainingMemory,
   estimateTrainingMemory,
 } from '../../../../main/engine/train/memory-estimate.ts';
+import { createTrainableTuner, type TrainableKind } from '../../../../main/engine/train/trainable-tuner.ts';
 import { ScTuner } from '../../../../main/engine/tuners/sc-tuner.ts';
+import { perturbParams } from '../models/perturb.ts';
 import { tinyModel } from '../pipeline/tiny-model.ts';
 
 beforeAll(async () => {
@@ -64,6 +66,60 @@ describe('training memory estimate', () => {
       expect(estimate.parts.activations + estimate.parts.trainingState).toBeGreaterThan(peak);
       expect(estimate.parts.activations).toBeLessThan(peak * 3);
     }
+    model.dispose();
+  });
+
+  it('covers the whole-step peak (forward and backward) of SC, CSC, LoRA and ControlNet, within 2.5x', async () => {
+    const model = tinyModel(3);
+    perturbParams(model.unet.params, 3, 0.2);
+    const size = model.manifest.imageSize;
+    const side = size / model.vaeFactor;
+    const peaks: Record<string, number> = {};
+    for (const kind of ['sc', 'csc', 'lora', 'controlnet'] as TrainableKind[]) {
+      const condition = kind === 'csc' || kind === 'controlnet' ? 'canny' : null;
+      const tuner = createTrainableTuner(model, { kind, condition, downRatio: 1, rank: 4, seed: 0 });
+      const batch = {
+        x0: tf.randomNormal([4, side, side, 4], 0, 1, 'float32', 1) as tf.Tensor4D,
+        noise: tf.randomNormal([4, side, side, 4], 0, 1, 'float32', 2) as tf.Tensor4D,
+        timesteps: [100, 300, 500, 700],
+        context: tf.randomNormal([4, model.text.contextLength, model.text.contextDim]) as tf.Tensor3D,
+        condition: condition
+          ? (tf.randomUniform([4, size, size, 3], 0, 1, 'float32', 3) as tf.Tensor4D)
+          : null,
+        samples: [],
+      };
+      const objective = tuner.objective();
+      let grads: tf.Tensor[] = [];
+      const start = tf.memory().numBytes;
+      const profile = await tf.profile(() => {
+        grads = objective.lossAndGrads(batch).grads;
+      });
+      const peak = profile.peakBytes - start;
+      peaks[kind] = peak;
+      const estimate = estimateTrainingMemory({
+        model,
+        tunerParams: tuner.parameterCount,
+        batchSize: 4,
+        resolution: size,
+        condition: condition !== null,
+        ema: false,
+        method: tuner.memoryMethod,
+      });
+      const covered = estimate.parts.activations + estimate.parts.trainingState;
+      expect(covered, kind).toBeGreaterThan(peak);
+      expect(covered, kind).toBeLessThan(peak * 2.5);
+      tf.dispose([
+        ...grads,
+        batch.x0,
+        batch.noise,
+        batch.context,
+        ...(batch.condition ? [batch.condition] : []),
+      ]);
+      tuner.dispose();
+    }
+    // What the method is about: the skip tuners keep less than the baselines they replace.
+    expect(peaks.sc!).toBeLessThan(peaks.lora! * 0.8);
+    expect(peaks.csc!).toBeLessThan(peaks.controlnet! * 0.8);
     model.dispose();
   });
 
