@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,28 +11,40 @@ import {
   type TrainingEvent,
   TrainingMemoryError,
   TUNER_TRAINING_DEFAULTS,
+  type TunerTrainingOptions,
+  type TunerTrainingResult,
   trainTuner,
 } from '../../engine/train/train-tuner.ts';
+import { TRAINABLE_KINDS, type TrainableKind, takesCondition } from '../../engine/train/trainable-tuner.ts';
 import type { TrainProgress } from '../../engine/train/trainer.ts';
+import { resolveDataDir } from '../../library/data-dir.ts';
+import { Library } from '../../library/library.ts';
 import { type CliCommand, UsageError } from '../command.ts';
 
 const CONDITIONS = ['canny', 'depth', 'pose', 'scribble'];
 
 const USAGE = [
-  'scedit train --kind sc|csc [--condition canny|depth|pose|scribble] --data <folder> --name <tuner name>',
+  'scedit train --kind sc|csc|lora|controlnet [--condition canny|depth|pose|scribble] --data <folder> --name <tuner name>',
   '             [--steps N | --epochs N] [--batch 1] [--accum 1] [--lr 1e-4] [--schedule constant|cosine]',
-  '             [--warmup 0] [--down-ratio 1] [--resolution <px>] [--buckets] [--flip] [--seed 0] [--ema <decay>]',
-  '             [--checkpoint-every 100] [--sample-every 0] [--sample-prompts <file>] [--resume]',
-  '             [--out <dir>] [--cache <dir>] [--model <model folder>] [--json]',
+  '             [--warmup 0] [--down-ratio 1] [--rank 4] [--resolution <px>] [--buckets] [--flip] [--seed 0]',
+  '             [--ema <decay>] [--checkpoint-every 100] [--sample-every 0] [--sample-prompts <file>] [--resume]',
+  '             [--depth-model <folder>] [--out <dir>] [--cache <dir>] [--model <model folder>]',
+  '             [--data-dir <library folder> | --no-library] [--json]',
   '',
   'Trains an SC-Tuner (style/subject) or a CSC-Tuner (condition control) on a folder of pictures:',
   'flat, or kohya-style <repeats>_<words>/ sub-folders; captions from <name>.txt/.caption,',
-  'metadata.jsonl, the folder words or the file name; CSC maps from conditions/<kind>/ or the annotator.',
+  'metadata.jsonl, the folder words or the file name; CSC maps from conditions/<kind>/ or the annotator',
+  '(depth maps: paired, or extracted by the depth model given with --depth-model).',
+  'The baselines SCEdit is measured against train the same way: --kind lora (rank --rank, on attention',
+  'and feed-forward layers) and --kind controlnet (a trainable encoder copy; needs --condition).',
   'Pictures are scaled and centre-cropped to --resolution squares, or with --buckets to aspect-ratio',
   'buckets of about the same area (1:2 to 2:1).',
   'Writes <out>/checkpoint.safetensors every --checkpoint-every steps (--resume continues it; a larger',
   '--steps extends a finished run), previews to <out>/previews/, and the tuner to <out>/<name>.safetensors.',
   '--out defaults to ./scedit-runs/<name>; the cache of latents/embeddings/maps to <data>/.scedit-cache.',
+  'A finished SC/CSC-Tuner is added to the studio library (--data-dir, else $SCEDIT_DATA_DIR, else',
+  '~/.scedit-studio) with its lineage, unless --no-library; LoRA and ControlNet files stay where they are.',
+  'The last line printed on stdout is the tuner file.',
   '--json prints one JSON line per event instead of the progress bar.',
 ].join('\n');
 
@@ -65,7 +78,8 @@ export function progressLine(p: TrainProgress, width = 24): string {
 
 export const trainCommand: CliCommand = {
   name: 'train',
-  summary: 'train an SC-Tuner or CSC-Tuner on a folder of pictures (checkpoints, resume, previews)',
+  summary:
+    'train an SC-/CSC-Tuner (or a LoRA/ControlNet baseline) on a folder of pictures (checkpoints, resume, previews)',
   usage: USAGE,
   async run(args) {
     const { values, positionals } = parseArgs({
@@ -84,6 +98,10 @@ export const trainCommand: CliCommand = {
         schedule: { type: 'string' },
         warmup: { type: 'string' },
         'down-ratio': { type: 'string' },
+        rank: { type: 'string' },
+        'depth-model': { type: 'string' },
+        'data-dir': { type: 'string' },
+        'no-library': { type: 'boolean', default: false },
         resolution: { type: 'string' },
         flip: { type: 'boolean', default: false },
         buckets: { type: 'boolean', default: false },
@@ -100,14 +118,22 @@ export const trainCommand: CliCommand = {
       },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const kind = values.kind;
-    if (kind !== 'sc' && kind !== 'csc') throw new UsageError('--kind must be sc or csc');
+    const kind = values.kind as TrainableKind;
+    if (!(TRAINABLE_KINDS as readonly string[]).includes(kind ?? ''))
+      throw new UsageError(`--kind must be ${TRAINABLE_KINDS.join(', ').replace(/, (\w+)$/, ' or $1')}`);
     const condition = values.condition ?? null;
-    if (kind === 'csc' && !condition)
-      throw new UsageError(`--kind csc needs --condition (${CONDITIONS.join(', ')})`);
-    if (kind === 'sc' && condition) throw new UsageError('--condition applies to --kind csc only');
+    if (takesCondition(kind) && !condition)
+      throw new UsageError(`--kind ${kind} needs --condition (${CONDITIONS.join(', ')})`);
+    if (!takesCondition(kind) && condition)
+      throw new UsageError('--condition applies to --kind csc and controlnet only');
     if (condition && !CONDITIONS.includes(condition))
       throw new UsageError(`--condition must be one of ${CONDITIONS.join(', ')}, got "${condition}"`);
+    if (values['depth-model'] !== undefined && condition !== 'depth')
+      throw new UsageError('--depth-model applies to --condition depth only');
+    if (values.rank !== undefined && kind !== 'lora')
+      throw new UsageError('--rank applies to --kind lora only');
+    if (values['no-library'] && values['data-dir'] !== undefined)
+      throw new UsageError('give --data-dir or --no-library, not both');
     if (!values.data) throw new UsageError('--data <folder> is required');
     if (!values.name?.trim()) throw new UsageError('--name <tuner name> is required');
     if (values.steps !== undefined && values.epochs !== undefined)
@@ -130,10 +156,11 @@ export const trainCommand: CliCommand = {
       : [];
     const steps = num('steps', values.steps, { min: 1 }) ?? null;
     const epochs = num('epochs', values.epochs, { min: 1 }) ?? null;
-    const options = {
+    const options: TunerTrainingOptions = {
       ...TUNER_TRAINING_DEFAULTS,
-      kind: kind as 'sc' | 'csc',
+      kind,
       condition,
+      depthModel: values['depth-model'] !== undefined ? resolve(values['depth-model']) : null,
       dataFolder: data,
       name,
       outDir,
@@ -146,6 +173,7 @@ export const trainCommand: CliCommand = {
       schedule: schedule as 'constant' | 'cosine',
       warmupSteps: num('warmup', values.warmup) ?? 0,
       downRatio: num('down-ratio', values['down-ratio'], { int: false, min: 1e-3, max: 16 }) ?? 1,
+      rank: num('rank', values.rank, { min: 1, max: 1024 }) ?? TUNER_TRAINING_DEFAULTS.rank,
       resolution: num('resolution', values.resolution, { min: 8, max: 4096 }) ?? null,
       flip: values.flip,
       buckets: values.buckets,
@@ -156,6 +184,13 @@ export const trainCommand: CliCommand = {
       previewPrompts,
       resume: values.resume,
     };
+
+    // The library folder is checked now, so a bad one fails before hours of training, but opened
+    // (and created when new) only once there is a tuner to add.
+    const libraryDir =
+      values['no-library'] || !(kind === 'sc' || kind === 'csc') ? null : resolveDataDir(values['data-dir']);
+    if (libraryDir && existsSync(libraryDir) && !statSync(libraryDir).isDirectory())
+      throw new UsageError(`--data-dir ${libraryDir}: is a file, not a folder`);
 
     await initBackend();
     const model = values.model ? await loadModel(resolve(values.model)) : await loadDefaultModel();
@@ -218,6 +253,23 @@ export const trainCommand: CliCommand = {
         process.stderr.write(`cancelled at step ${result.step}; checkpoint: ${result.checkpointPath}\n`);
         return 130;
       }
+      process.stderr.write(`tuner file: ${result.tunerPath}\n`);
+      if (libraryDir) {
+        const library = Library.open({ dataDir: libraryDir, checkIntegrity: false });
+        try {
+          const id = await registerTrainedTuner(library, options, result, { id: model.id, hash: model.hash });
+          if (values.json)
+            process.stdout.write(
+              `${JSON.stringify({ type: 'library', tunerId: id, dataDir: library.dataDir })}\n`,
+            );
+          process.stderr.write(`library: tuner ${id} "${name}" in ${library.dataDir}\n`);
+        } finally {
+          library.close();
+        }
+      } else if (!values['no-library'])
+        process.stderr.write(
+          `library: not added (the library holds SC- and CSC-Tuners; a ${kind === 'lora' ? 'LoRA' : 'ControlNet'} file is used from where it is)\n`,
+        );
       console.log(result.tunerPath);
       return 0;
     } catch (err) {
@@ -230,3 +282,40 @@ export const trainCommand: CliCommand = {
     }
   },
 };
+
+/**
+ * Records the finished run and imports its tuner with its lineage, the way the studio's training
+ * handler does: a completed training run (options, dataset, losses) and the tuner row pointing to it.
+ */
+export async function registerTrainedTuner(
+  library: Library,
+  options: TunerTrainingOptions,
+  result: TunerTrainingResult,
+  baseModel: { id: string; hash: string },
+): Promise<number> {
+  if (!result.tunerPath) throw new Error('the run has no finished tuner to register');
+  if (options.kind !== 'sc' && options.kind !== 'csc')
+    throw new Error(`the library holds SC- and CSC-Tuners, not ${options.kind}`);
+  const runs = library.trainingRuns;
+  const baseModelId = library.baseModels.ensure({ modelId: baseModel.id, hash: baseModel.hash });
+  const { previewPrompts, availableMemory: _, ...settings } = options;
+  const runId = runs.create({
+    name: options.name,
+    kind: options.kind,
+    condition: options.condition,
+    baseModelId,
+    totalSteps: result.totalSteps,
+    config: {
+      source: 'cli',
+      ...settings,
+      previewPrompts: previewPrompts.map((p) => p.prompt),
+      parameterCount: result.parameterCount,
+    },
+    dataset: result.dataset,
+  });
+  runs.start(runId);
+  runs.progress(runId, result.step, result.lossHistory);
+  runs.complete(runId);
+  const imported = await library.importTuner(result.tunerPath, { name: options.name, trainingRunId: runId });
+  return imported.tuner.id;
+}

@@ -1,6 +1,6 @@
 // `scedit train` in child processes: one run straight through; one SIGKILLed mid-run after a
 // checkpoint and resumed with --resume. The resumed run's loss curve must equal the uninterrupted
-// one (same seed), and its tuner the same weights.
+// one (same seed), and its tuner the same weights. For an SC-Tuner and for the LoRA baseline.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../main/engine/backend.ts';
 import { openSafetensors } from '../../../main/engine/io/safetensors.ts';
 import { saveModel } from '../../../main/engine/pipeline/latent-diffusion-model.ts';
-import { inspectTuner } from '../../../main/engine/tuners/tuner-file.ts';
 import { perturbParams } from '../../unit/engine/models/perturb.ts';
 import { tinyModel } from '../../unit/engine/pipeline/tiny-model.ts';
 import { patternFolder, tempDir } from '../../unit/engine/train/folders.ts';
@@ -31,12 +30,13 @@ beforeAll(async () => {
 
 const STEPS = 8;
 
-function trainArgs(out: string, extra: string[] = []): string[] {
+function trainArgs(kind: string, out: string, extra: string[] = []): string[] {
   return [
     'bin/scedit.mjs',
     'train',
     '--kind',
-    'sc',
+    kind,
+    '--no-library',
     '--data',
     dataDir,
     '--name',
@@ -92,9 +92,12 @@ function start(args: string[], onLine?: (event: Record<string, unknown>, child: 
   return { child, done };
 }
 
+/** The loss curve a tuner or baseline file carries in its training metadata. */
 async function lossHistory(tunerPath: string): Promise<{ step: number; loss: number }[]> {
-  const info = await inspectTuner(tunerPath);
-  return (info.training as { lossHistory: { step: number; loss: number }[] }).lossHistory;
+  const file = await openSafetensors(tunerPath);
+  const training = JSON.parse(file.metadata.training!) as { lossHistory: { step: number; loss: number }[] };
+  await file.close();
+  return training.lossHistory;
 }
 
 async function weights(path: string): Promise<Map<string, Float32Array>> {
@@ -105,15 +108,15 @@ async function weights(path: string): Promise<Map<string, Float32Array>> {
   return out;
 }
 
-describe('scedit train, killed and resumed', () => {
+describe.each(['sc', 'lora'])('scedit train --kind %s, killed and resumed', (kind) => {
   it('gives the loss curve and weights of an uninterrupted run with the same seed', {
     timeout: 240_000,
   }, async () => {
     // Both runs at once (two cores); the killed one is resumed after.
     let checkpointed = 0;
-    const killedOut = join(root, 'killed');
-    const straightRun = start(trainArgs(join(root, 'straight')));
-    const killedRun = start(trainArgs(killedOut), (event, child) => {
+    const killedOut = join(root, kind, 'killed');
+    const straightRun = start(trainArgs(kind, join(root, kind, 'straight')));
+    const killedRun = start(trainArgs(kind, killedOut), (event, child) => {
       if (event.type === 'checkpoint') checkpointed = event.step as number;
       if (event.type === 'step' && checkpointed >= 6 && (event.progress as { step: number }).step >= 7)
         child.kill('SIGKILL');
@@ -130,7 +133,7 @@ describe('scedit train, killed and resumed', () => {
     expect(existsSync(join(killedOut, 'checkpoint.safetensors'))).toBe(true);
     expect(existsSync(join(killedOut, 'kill-test.safetensors'))).toBe(false);
 
-    const resumed = await start(trainArgs(killedOut, ['--resume'])).done;
+    const resumed = await start(trainArgs(kind, killedOut, ['--resume'])).done;
     expect(resumed.code, resumed.stderr).toBe(0);
     const firstStep = resumed.stdout
       .split('\n')

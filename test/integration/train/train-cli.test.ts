@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../main/cli/index.ts';
 import { initBackend } from '../../../main/engine/backend.ts';
-import { saveModel } from '../../../main/engine/pipeline/latent-diffusion-model.ts';
+import { loadModel, saveModel } from '../../../main/engine/pipeline/latent-diffusion-model.ts';
+import { inspectBaseline } from '../../../main/engine/tuners/baseline-file.ts';
+import { Library } from '../../../main/library/library.ts';
 import { perturbParams } from '../../unit/engine/models/perturb.ts';
 import { tinyModel } from '../../unit/engine/pipeline/tiny-model.ts';
 import { patternFolder, tempDir } from '../../unit/engine/train/folders.ts';
 
 let root = '';
 let modelDir = '';
+let modelHash = '';
 
 beforeAll(async () => {
   await initBackend();
@@ -19,6 +22,9 @@ beforeAll(async () => {
   const model = tinyModel(3);
   perturbParams(model.unet.params, 3, 0.2);
   await saveModel(modelDir, model);
+  const loaded = await loadModel(modelDir);
+  modelHash = loaded.hash;
+  loaded.dispose();
   model.dispose();
 });
 
@@ -35,10 +41,11 @@ async function inProcess(args: string[]): Promise<{ code: number; stderr: string
   }
 }
 
-function scedit(args: string[]) {
+function scedit(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['bin/scedit.mjs', 'train', ...args], {
     encoding: 'utf8',
     timeout: 120_000,
+    env: { ...process.env, ...env },
   });
 }
 
@@ -46,7 +53,31 @@ describe('scedit train', () => {
   it('rejects bad options with the usage and exit code 2', async () => {
     const noKind = await inProcess(['--data', root, '--name', 'x']);
     expect(noKind.code).toBe(2);
-    expect(noKind.stderr).toMatch(/--kind must be sc or csc\nusage: scedit train --kind sc\|csc/);
+    expect(noKind.stderr).toMatch(
+      /--kind must be sc, csc, lora or controlnet\nusage: scedit train --kind sc\|csc\|lora\|controlnet/,
+    );
+    expect((await inProcess(['--kind', 'controlnet', '--data', root, '--name', 'x'])).stderr).toMatch(
+      /--kind controlnet needs --condition/,
+    );
+    expect((await inProcess(['--kind', 'sc', '--data', root, '--name', 'x', '--rank', '8'])).stderr).toMatch(
+      /--rank applies to --kind lora only/,
+    );
+    expect(
+      (
+        await inProcess([
+          '--kind',
+          'csc',
+          '--condition',
+          'canny',
+          '--data',
+          root,
+          '--name',
+          'x',
+          '--depth-model',
+          root,
+        ])
+      ).stderr,
+    ).toMatch(/--depth-model applies to --condition depth only/);
     expect((await inProcess(['--kind', 'csc', '--data', root, '--name', 'x'])).stderr).toMatch(
       /--kind csc needs --condition/,
     );
@@ -82,33 +113,37 @@ describe('scedit train', () => {
     expect(existsSync(join(data, '.scedit-cache'))).toBe(false);
   });
 
-  it('trains, shows the scan report and progress with loss and ETA, and prints the tuner path', async () => {
+  it('trains, shows the scan report and progress with loss and ETA, prints the tuner path and adds it to the library', async () => {
     const data = join(root, 'good');
     await patternFolder(data, 3);
     writeFileSync(join(data, 'broken.jpg'), 'nope');
     const prompts = join(root, 'prompts.txt');
     writeFileSync(prompts, '# preview\na red apple --s 2 --d 3\n');
     const out = join(root, 'good-out');
-    const run = scedit([
-      '--kind',
-      'sc',
-      '--data',
-      data,
-      '--name',
-      'Good One',
-      '--out',
-      out,
-      '--model',
-      modelDir,
-      '--steps',
-      '3',
-      '--batch',
-      '2',
-      '--sample-every',
-      '3',
-      '--sample-prompts',
-      prompts,
-    ]);
+    const dataDir = join(root, 'library');
+    const run = scedit(
+      [
+        '--kind',
+        'sc',
+        '--data',
+        data,
+        '--name',
+        'Good One',
+        '--out',
+        out,
+        '--model',
+        modelDir,
+        '--steps',
+        '3',
+        '--batch',
+        '2',
+        '--sample-every',
+        '3',
+        '--sample-prompts',
+        prompts,
+      ],
+      { SCEDIT_DATA_DIR: dataDir },
+    );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/3 usable image\(s\), 1 skipped/);
     expect(run.stderr).toMatch(/skipped broken\.jpg: not a PNG, JPEG, WebP or BMP image/);
@@ -117,5 +152,90 @@ describe('scedit train', () => {
     expect(existsSync(join(out, 'previews', 'step-000003-0.png'))).toBe(true);
     expect(run.stdout.trim()).toBe(join(out, 'Good-One.safetensors'));
     expect(existsSync(join(out, 'Good-One.safetensors'))).toBe(true);
+
+    // In the library (the SQLite file under $SCEDIT_DATA_DIR) with its lineage.
+    expect(run.stderr).toContain(`library: tuner 1 "Good One" in ${dataDir}`);
+    const library = Library.open({ dataDir, checkIntegrity: false });
+    try {
+      const tuner = library.tuners.require(1);
+      expect(tuner).toMatchObject({ name: 'Good One', kind: 'sc', condition: null });
+      expect(tuner.trainingRunId).not.toBeNull();
+      const run = library.trainingRuns.get(tuner.trainingRunId!)!;
+      expect(run).toMatchObject({ status: 'completed', kind: 'sc', step: 3, totalSteps: 3 });
+      expect(run.dataset).toMatchObject({ folder: data, imageCount: 3 });
+      expect(run.config).toMatchObject({ source: 'cli', batchSize: 2, steps: 3, dataFolder: data });
+      expect(library.trainingRuns.losses(run.id).map((l) => l.step)).toEqual([1, 2, 3]);
+      expect(library.baseModels.list().map((m) => m.hash)).toContain(modelHash);
+      expect(library.checkIntegrity().missingFiles).toEqual([]);
+    } finally {
+      library.close();
+    }
+  });
+
+  it('trains a LoRA baseline, says it stays out of the library, and refuses depth without maps or a model', async () => {
+    const data = join(root, 'lora-data');
+    await patternFolder(data, 2);
+    const dataDir = join(root, 'lora-library');
+    const out = join(root, 'lora-out');
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+      lines.push(a.map(String).join(' '));
+    });
+    try {
+      const code = await main([
+        'train',
+        '--kind',
+        'lora',
+        '--rank',
+        '2',
+        '--data',
+        data,
+        '--name',
+        'lora one',
+        '--out',
+        out,
+        '--model',
+        modelDir,
+        '--steps',
+        '1',
+        '--data-dir',
+        dataDir,
+      ]);
+      expect(code, lines.join('')).toBe(0);
+    } finally {
+      write.mockRestore();
+      log.mockRestore();
+    }
+    const text = lines.join('');
+    expect(text).toContain(
+      'library: not added (the library holds SC- and CSC-Tuners; a LoRA file is used from where it is)',
+    );
+    expect(text).toContain(join(out, 'lora-one.safetensors'));
+    expect((await inspectBaseline(join(out, 'lora-one.safetensors'))).config).toMatchObject({ rank: 2 });
+    expect(existsSync(dataDir)).toBe(false);
+
+    const depth = await inProcess([
+      '--kind',
+      'csc',
+      '--condition',
+      'depth',
+      '--data',
+      data,
+      '--name',
+      'x',
+      '--out',
+      join(root, 'depth-out'),
+      '--model',
+      modelDir,
+      '--no-library',
+    ]);
+    expect(depth.code).toBe(1);
+    expect(depth.stderr).toMatch(
+      /depth training needs paired depth maps in conditions\/depth\/ .*--depth-model <folder>/,
+    );
   });
 });
