@@ -3,7 +3,7 @@ import type { Recipe, StoredConditionLayer } from '../../../shared/api/generatio
 import type { RecipeFromImageResult } from '../../../shared/api/library-schemas.ts';
 import type { StudioClient } from '../../../shared/api/studio-client.ts';
 import { replaceScene } from '../scene/history-actions.ts';
-import { createLayer } from '../scene/scene-factory.ts';
+import { createLayer, layerKindName } from '../scene/scene-factory.ts';
 import type { ConditionLayer, LayerImage, RegionMask, SceneState } from '../scene/types.ts';
 import { readFileAsDataUrl } from '../ui/read-file.ts';
 import type { Studio } from '../ui/studio.ts';
@@ -22,7 +22,8 @@ export function restoredLayer(
   index: number,
   image: LayerImage,
 ): { layer: ConditionLayer; warning: string | null } {
-  const base = createLayer(LAYER_OF_CONDITION[stored.kind], { name: `${stored.kind} ${index + 1}` });
+  const kind = LAYER_OF_CONDITION[stored.kind];
+  const base = createLayer(kind, { name: `${layerKindName(kind)} ${index + 1}` });
   const mask: RegionMask | null = stored.region ? { ...stored.region } : null;
   return {
     layer: {

@@ -91,8 +91,8 @@ function DraftShape({ draft, zoom }: { draft: Draft; zoom: number }) {
         />
       ) : null;
     case 'mask': {
-      const [x0 = 0, y0 = 0] = p;
-      const [x1 = x0, y1 = y0] = p.slice(-2);
+      const [x0 = 0, y0 = 0] = p.map(Math.round);
+      const [x1 = x0, y1 = y0] = p.slice(-2).map(Math.round);
       return (
         <MaskOutline
           mask={{
@@ -244,8 +244,14 @@ export function Workspace() {
         return;
       case 'mask': {
         if (points.length < 4) return;
-        const [x0, y0, x1, y1] = points as [number, number, number, number];
-        if (Math.abs(x1 - x0) < 2 || Math.abs(y1 - y0) < 2) return;
+        // Whole canvas pixels: the mask the engine gets is per pixel, so its outline says exactly which.
+        const [x0, y0, x1, y1] = (points as [number, number, number, number]).map(Math.round) as [
+          number,
+          number,
+          number,
+          number,
+        ];
+        if (Math.abs(x1 - x0) < 1 || Math.abs(y1 - y0) < 1) return;
         studio.run(setLayerMask, {
           id: layer.id,
           mask: {
@@ -307,7 +313,8 @@ export function Workspace() {
           onPointerUp={onPointerUp}
           onPointerLeave={onPointerUp}
         >
-          <Layer listening={false}>
+          {/* Zoomed in on a small canvas, each pixel shows as a sharp square: that is what the model gets. */}
+          <Layer listening={false} imageSmoothingEnabled={view.zoom < 1}>
             <Rect width={scene.width} height={scene.height} fill="#000" shadowColor="#000" shadowBlur={12} />
             {background && <KonvaImage image={background} width={scene.width} height={scene.height} />}
             {scene.layers

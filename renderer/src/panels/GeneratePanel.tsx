@@ -8,6 +8,7 @@ import { randomSeed, SAMPLER_LABELS } from '../api/generation-settings.ts';
 import { bitmapToDataUrl, decodeImage } from '../canvas/image-decoding.ts';
 import type { Bitmap } from '../raster/bitmap.ts';
 import { setCanvasSize } from '../scene/layer-actions.ts';
+import { canvasSizeForModel, followModelSize, toolWidthsFor } from '../scene/model-size.ts';
 import { formatDuration } from '../ui/format.ts';
 import { useScene, useSmallStore } from '../ui/hooks.ts';
 import { NotConnected } from '../ui/NotConnected.tsx';
@@ -60,6 +61,21 @@ export function GeneratePanel() {
     if (!models || wanted === null || models.some((m) => m.id === wanted)) return;
     const match = models.find((m) => m.name === wanted || (m.hash !== null && m.hash === wanted));
     if (match) studio.generation.set({ baseModel: match.id });
+  }, [models, s.baseModel, studio]);
+
+  // The canvas takes the chosen model's native size until the artist picks one or draws.
+  useEffect(() => {
+    const model = models?.find((m) => m.id === s.baseModel);
+    if (!model) return;
+    const view = studio.view.value;
+    const next = canvasSizeForModel(studio.scene.state, view.modelCanvasSize, model.resolution);
+    if (!next) return;
+    const tools = studio.tools.value;
+    const oldWidths = toolWidthsFor(view.modelCanvasSize);
+    if (tools.strokeWidth === oldWidths.strokeWidth && tools.depthBrushWidth === oldWidths.depthBrushWidth)
+      studio.tools.set(toolWidthsFor(next));
+    studio.view.set({ modelCanvasSize: next });
+    studio.run(followModelSize, next);
   }, [models, s.baseModel, studio]);
 
   async function generate() {
@@ -125,6 +141,7 @@ export function GeneratePanel() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
+  const nativeSide = models?.find((m) => m.id === s.baseModel)?.resolution ?? null;
   const p = running?.progress;
   return (
     <section className="panel generate" aria-labelledby="generate-title">
@@ -229,6 +246,16 @@ export function GeneratePanel() {
             </option>
           ))}
         </select>
+        {nativeSide !== null && (scene.width !== nativeSide || scene.height !== nativeSide) && (
+          <button
+            type="button"
+            className="link"
+            title="The size this model was trained at; others work, but look less like its training"
+            onClick={() => studio.run(setCanvasSize, { width: nativeSide, height: nativeSide })}
+          >
+            model: {nativeSide}²
+          </button>
+        )}
       </div>
       <div className="row">
         <label>

@@ -15,8 +15,12 @@ export function LossPlot({
     return <p className="muted">The loss plot appears with the first training step.</p>;
   }
   const all = [...points, ...(smoothed ?? [])];
-  const maxLoss = Math.max(...all.map((p) => p.loss));
-  const minLoss = Math.min(0, ...all.map((p) => p.loss));
+  // The data's own range: diffusion losses wander around a level, and from zero they look flat.
+  const high = Math.max(...all.map((p) => p.loss));
+  const low = Math.min(...all.map((p) => p.loss));
+  const margin = (high - low) * 0.1 || Math.abs(high) * 0.05 || 0.5;
+  const maxLoss = high + margin;
+  const minLoss = Math.max(0, low - margin);
   const span = maxLoss - minLoss || 1;
   const x = (step: number) => pad + (step / Math.max(1, totalSteps)) * (width - pad - 8);
   const y = (loss: number) => 8 + (1 - (loss - minLoss) / span) * (height - pad - 8);

@@ -51,11 +51,21 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
     (TrainResult & { kind: TunerKind; condition: ConditionKind | null }) | null
   >(null);
   const [runs, setRuns] = useState<TrainingRunSummary[] | null>(null);
+  // The run the artist just stopped: offered for resuming right where its progress was.
+  const [stoppedRunId, setStoppedRunId] = useState<string | null>(null);
   // The finished run's curve and previews stay on screen after the live view closes.
   const [lastLive, setLastLive] = useState<Live | null>(null);
   useEffect(() => {
     if (live) setLastLive(live);
   }, [live]);
+  // Only the desktop app has a folder dialog; a browser types the path.
+  const [canBrowse, setCanBrowse] = useState(false);
+  useEffect(() => {
+    api?.systemInfo({}).then(
+      (info) => setCanBrowse(info.mode === 'electron'),
+      () => setCanBrowse(false),
+    );
+  }, [api]);
   const [models, setModels] = useState<BaseModelInfo[]>([]);
   const [baseModel, setBaseModel] = useState<string | null>(null);
 
@@ -88,6 +98,20 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
   }
   const client = api;
 
+  async function browse() {
+    try {
+      const chosen = await client.chooseFolder({
+        title: 'Folder of training pictures',
+        // Open where the typed path points, when it is absolute (POSIX, a drive or a share).
+        defaultPath: /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(folder.trim()) ? folder.trim() : null,
+      });
+      if ('path' in chosen) setFolder(chosen.path);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'unavailable') setCanBrowse(false);
+      studio.notices.error(err, 'Choose folder');
+    }
+  }
+
   async function doScan() {
     setScanning(true);
     try {
@@ -111,9 +135,19 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
     kindOf: TunerKind,
     cond: ConditionKind | null,
     run: (l: Live, onProgress: (p: JobProgress) => void) => Promise<TrainResult>,
+    earlierLosses: { step: number; loss: number }[] = [],
   ) {
     const abort = new AbortController();
-    const l: Live = { abort, progress: null, losses: [], smoothed: [], previews: [], totalSteps, label };
+    setStoppedRunId(null);
+    const l: Live = {
+      abort,
+      progress: null,
+      losses: earlierLosses,
+      smoothed: [],
+      previews: [],
+      totalSteps,
+      label,
+    };
     setLive(l);
     setResult(null);
     const onProgress = (p: JobProgress) =>
@@ -144,7 +178,7 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
         },
         (err) => {
           if (abort.signal.aborted)
-            studio.notices.show('info', 'Training stopped; resume it from the list below');
+            studio.notices.show('info', 'Training stopped; its last checkpoint is kept for resuming');
           else studio.notices.error(err, 'Training');
         },
       )
@@ -186,8 +220,15 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
   }
 
   function resume(run: TrainingRunSummary) {
-    track(run.name, run.totalSteps, run.kind, run.condition, (l, onProgress) =>
-      client.trainResume({ runId: run.id, steps: null }, { signal: l.abort.signal, onProgress }),
+    track(
+      run.name,
+      run.totalSteps,
+      run.kind,
+      run.condition,
+      (l, onProgress) =>
+        client.trainResume({ runId: run.id, steps: null }, { signal: l.abort.signal, onProgress }),
+      // The curve goes on from where the stopped run left it.
+      run.lossHistory.filter((p) => p.step <= run.step),
     );
   }
 
@@ -196,6 +237,7 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
     try {
       const running = (await client.trainRuns({})).runs.find((r) => r.status === 'running');
       if (running) {
+        setStoppedRunId(running.id);
         await client.trainCancel({ runId: running.id });
         live.abort.abort(new Error('stopped by the user'));
         return;
@@ -225,6 +267,9 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
     onUseTuner();
   }
 
+  const stopped = live
+    ? undefined
+    : runs?.find((r) => r.id === stoppedRunId && TERMINAL_RESUMABLE.has(r.status));
   const scanned = scan?.key === scanKey ? scan.report : null;
   const canStart = !live && scanned !== null && scanned.usableImages > 0 && name.trim().length > 0;
   const p = live?.progress;
@@ -236,12 +281,19 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
         <fieldset disabled={live !== null}>
           <legend>1. Pictures</legend>
           <label htmlFor={ids.folder}>Folder on the engine's machine</label>
-          <input
-            id={ids.folder}
-            value={folder}
-            placeholder="/home/me/pictures/my-style (with 10_mystyle/ sub-folders, or flat)"
-            onChange={(e) => setFolder(e.target.value)}
-          />
+          <div className="row folder-row">
+            <input
+              id={ids.folder}
+              value={folder}
+              placeholder="/home/me/pictures/my-style (with 10_mystyle/ sub-folders, or flat)"
+              onChange={(e) => setFolder(e.target.value)}
+            />
+            {canBrowse && (
+              <button type="button" onClick={() => void browse()}>
+                Browse…
+              </button>
+            )}
+          </div>
           <div className="row">
             <label htmlFor={ids.kind}>Tuner kind</label>
             <select id={ids.kind} value={kind} onChange={(e) => setKind(e.target.value as TunerKind)}>
@@ -434,6 +486,30 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
               <img key={i} src={src} alt={`Training preview ${i + 1}`} />
             ))}
           </div>
+        </section>
+      )}
+      {stopped && (
+        <section className="job-progress training-stopped" aria-label="Training stopped">
+          <p role="status">
+            <strong>{stopped.name}</strong> {stopped.status} at step {stopped.step} of {stopped.totalSteps}
+            {stopped.lossHistory.length > 0 && ` (loss ${stopped.lossHistory.at(-1)!.loss.toFixed(4)})`} —
+            resume?
+          </p>
+          <div className="button-row">
+            <button type="button" className="primary" onClick={() => resume(stopped)}>
+              Resume training
+            </button>
+            <button type="button" onClick={() => setStoppedRunId(null)}>
+              Not now
+            </button>
+          </div>
+          {lastLive && (
+            <LossPlot
+              points={lastLive.losses}
+              smoothed={lastLive.smoothed}
+              totalSteps={lastLive.totalSteps}
+            />
+          )}
         </section>
       )}
       {result && (

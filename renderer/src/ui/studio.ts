@@ -6,7 +6,8 @@ import {
 } from '../api/generation-settings.ts';
 import { createToolStore, type ToolSettings } from '../canvas/tool-settings.ts';
 import { type Action, runAction } from '../scene/action.ts';
-import { createScene } from '../scene/scene-factory.ts';
+import type { CanvasSize } from '../scene/model-size.ts';
+import { createScene, DEFAULT_SCENE_SIZE } from '../scene/scene-factory.ts';
 import { SceneStore } from '../scene/scene-store.ts';
 import { Notices } from './notices.ts';
 import { SmallStore } from './small-store.ts';
@@ -21,6 +22,8 @@ export interface ViewState {
   readonly fitRequest: number;
   /** Tuners in the mix that cannot be used with the chosen base model; Generate refuses while any. */
   readonly mixProblems: readonly string[];
+  /** The canvas size last set to follow the base model; another size means the artist chose one. */
+  readonly modelCanvasSize: CanvasSize;
 }
 
 /** Everything the studio's UI shares; created once, outside React. */
@@ -47,6 +50,7 @@ export function createStudio(): Studio {
       libraryVersion: 0,
       fitRequest: 0,
       mixProblems: [],
+      modelCanvasSize: { width: DEFAULT_SCENE_SIZE, height: DEFAULT_SCENE_SIZE },
     }),
     generation: new SmallStore<GenerationSettings>({ ...DEFAULT_GENERATION_SETTINGS, seed: randomSeed() }),
     run(action, args) {
