@@ -1,8 +1,10 @@
-// Tuner training throughput (samples/s) for SC- and CSC-Tuners on the tiny test model and the
-// embedded config (random weights: the arithmetic is the same), at several batch sizes, and what
-// the feature cache saves: preparing a folder cold vs warm, and the throughput training would have
-// if every sample's latent and embedding were computed at each step instead of read from the cache.
-// `npm run bench -- train [--models tiny,embedded] [--batches 1,4,8] [--steps 4]`
+// Tuner training throughput (samples/s) for SC- and CSC-Tuners and the baselines they are measured
+// against (LoRA, ControlNet) on the tiny test model and the embedded config (random weights: the
+// arithmetic is the same), at several batch sizes, with trainable parameters and the peak memory of
+// one whole step (tf.profile, forward + backward); and what the feature cache saves: preparing a
+// folder cold vs warm, and the throughput training would have if every sample's latent and
+// embedding (and map) were computed at each step instead of read from the cache.
+// `npm run bench -- train [--models tiny,embedded] [--kinds sc,csc,lora,controlnet] [--batches 1,4,8] [--steps 4]`
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +17,13 @@ import { scanTrainingFolder } from '../../main/engine/train/dataset-scan.ts';
 import { FeatureCache } from '../../main/engine/train/feature-cache.ts';
 import { estimateTrainingMemory } from '../../main/engine/train/memory-estimate.ts';
 import { disposeBatch, SampleStream } from '../../main/engine/train/sample-stream.ts';
-import { skipTunerObjective } from '../../main/engine/train/skip-tuner-objective.ts';
-import { cscConfigFor } from '../../main/engine/train/train-tuner.ts';
+import {
+  createTrainableTuner,
+  type TrainableKind,
+  takesCondition,
+} from '../../main/engine/train/trainable-tuner.ts';
 import { runTrainer } from '../../main/engine/train/trainer.ts';
-import { prepareTrainingData } from '../../main/engine/train/training-data.ts';
-import { CscTuner } from '../../main/engine/tuners/csc-tuner.ts';
-import { ScTuner } from '../../main/engine/tuners/sc-tuner.ts';
+import { type PreparedData, prepareTrainingData } from '../../main/engine/train/training-data.ts';
 import { tinyModel } from '../unit/engine/pipeline/tiny-model.ts';
 import { patternImage, writeImage, writeText } from '../unit/engine/train/folders.ts';
 import { median, table } from './stats.ts';
@@ -53,6 +56,7 @@ export default async function (args: string[]): Promise<void> {
     args,
     options: {
       models: { type: 'string', default: 'tiny,embedded' },
+      kinds: { type: 'string', default: 'sc,csc,lora,controlnet' },
       batches: { type: 'string', default: '1,4,8' },
       steps: { type: 'string', default: '4' },
     },
@@ -66,44 +70,67 @@ export default async function (args: string[]): Promise<void> {
   const measured = Number(values.steps);
   const rows: Record<string, string | number>[] = [];
   const cacheRows: Record<string, string | number>[] = [];
+  const ratioRows: Record<string, string | number>[] = [];
+  const kinds = values.kinds!.split(',') as TrainableKind[];
   for (const name of values.models!.split(',')) {
     const model: LatentDiffusionModel = name === 'tiny' ? tinyModel() : createUntrainedEmbeddedModel();
     const size = model.manifest.imageSize;
     const folder = await folderFor(size);
-    for (const kind of ['sc', 'csc'] as const) {
-      const condition = kind === 'csc' ? 'canny' : null;
+    // Data per condition (none for SC/LoRA, canny for CSC/ControlNet), with the encode cost per image.
+    const prepared = new Map<
+      string,
+      { data: PreparedData; encodeMsPerSample: number; encodeCpuPerSample: number }
+    >();
+    for (const condition of [...new Set(kinds.map((k) => (takesCondition(k) ? 'canny' : null)))]) {
       const scan = await scanTrainingFolder(folder, {
         condition: condition ?? undefined,
         canExtractCondition: true,
       });
       const settings = { resolution: size, flip: false, condition };
-      const cacheDir = join(folder, `.cache-${kind}`);
+      const cacheDir = join(folder, `.cache-${condition ?? 'none'}`);
       const [, coldMs, coldCpu] = await timed(() =>
         prepareTrainingData(model, scan, settings, new FeatureCache(cacheDir)),
       );
       const [data, warmMs, warmCpu] = await timed(() =>
         prepareTrainingData(model, scan, settings, new FeatureCache(cacheDir)),
       );
-      const [, , uncachedCpu] = await timed(() =>
+      const [, uncachedMs, uncachedCpu] = await timed(() =>
         prepareTrainingData(model, scan, settings, new FeatureCache(null)),
       );
       // What computing a sample's latent + embedding (+ map) costs when nothing is cached.
-      const encodeCpuPerSample = uncachedCpu / IMAGES;
+      prepared.set(String(condition), {
+        data,
+        encodeMsPerSample: uncachedMs / IMAGES,
+        encodeCpuPerSample: uncachedCpu / IMAGES,
+      });
       cacheRows.push({
         model: name,
-        kind,
+        data: condition ? `pictures + ${condition} maps` : 'pictures',
         'cold ms/img': coldMs / IMAGES,
         'cold CPU ms/img': coldCpu / IMAGES,
         'warm ms/img': warmMs / IMAGES,
         'warm CPU ms/img': warmCpu / IMAGES,
-        'no-cache CPU ms/img': encodeCpuPerSample,
+        'no-cache ms/img': uncachedMs / IMAGES,
+        'no-cache CPU ms/img': uncachedCpu / IMAGES,
       });
-      for (const batch of batches) {
-        const tuner =
-          kind === 'sc'
-            ? new ScTuner({ layout: { skips: model.unet.skipInfo }, downRatio: 1 })
-            : new CscTuner(cscConfigFor(model, 'canny', 1));
+    }
+    for (const batch of batches) {
+      for (const kind of kinds) {
+        const condition = takesCondition(kind) ? 'canny' : null;
+        const { data, encodeMsPerSample, encodeCpuPerSample } = prepared.get(String(condition))!;
+        const tuner = createTrainableTuner(model, { kind, condition, downRatio: 1, rank: 4, seed: 1 });
         const stream = new SampleStream(data, 1, model.schedule.alphasCumprod.length, false);
+        // Peak bytes of one whole step above what was held before it (gradients included).
+        const probe = stream.batch(0, batch);
+        const objective = tuner.objective();
+        const startBytes = tf.memory().numBytes;
+        let grads: tf.Tensor[] = [];
+        const profile = await tf.profile(() => {
+          grads = objective.lossAndGrads(probe).grads;
+        });
+        const peakStep = profile.peakBytes - startBytes;
+        tf.dispose(grads);
+        disposeBatch(probe);
         const stepTimes: number[] = [];
         const stepCpu: number[] = [];
         let last = performance.now();
@@ -124,7 +151,7 @@ export default async function (args: string[]): Promise<void> {
             previewEvery: 0,
             fingerprint: 'bench',
           },
-          skipTunerObjective(model, tuner),
+          objective,
           {
             epochLength: stream.epochLength,
             batch: (f, s) => stream.batch(f, s),
@@ -148,27 +175,48 @@ export default async function (args: string[]): Promise<void> {
         const cpuMs = median(stepCpu);
         const estimate = estimateTrainingMemory({
           model,
-          tunerParams: tuner.params.count(),
+          tunerParams: tuner.parameterCount,
           batchSize: batch,
           resolution: size,
-          condition: kind === 'csc',
+          condition: condition !== null,
           ema: false,
+          method: tuner.memoryMethod,
         });
         rows.push({
           model: name,
           kind,
           batch,
-          'tuner params': tuner.params.count(),
+          'trainable params': tuner.parameterCount,
           'step ms': stepMs,
-          'step CPU ms': cpuMs,
           'samples/s': (batch * 1000) / stepMs,
+          'samples/s no cache': (batch * 1000) / (stepMs + batch * encodeMsPerSample),
           'samples/CPU-s': (batch * 1000) / cpuMs,
           'samples/CPU-s no cache': (batch * 1000) / (cpuMs + batch * encodeCpuPerSample),
-          'est. MiB': estimate.bytes / 1024 ** 2,
+          // The measured step peak plus what AdamW holds beside it (two moments per parameter).
+          'peak MiB': (peakStep + 2 * 4 * tuner.parameterCount) / 1024 ** 2,
+          'est. MiB': (estimate.parts.activations + estimate.parts.trainingState) / 1024 ** 2,
           leaked: tf.memory().numTensors - before,
         });
         tuner.dispose();
         console.log(JSON.stringify(rows.at(-1)));
+      }
+      const of = (kind: string) => rows.find((r) => r.model === name && r.batch === batch && r.kind === kind);
+      for (const [mine, theirs] of [
+        ['sc', 'lora'],
+        ['csc', 'controlnet'],
+      ] as const) {
+        const a = of(mine);
+        const b = of(theirs);
+        if (!a || !b) continue;
+        ratioRows.push({
+          model: name,
+          batch,
+          pair: `${mine} / ${theirs}`,
+          'params ratio': (a['trainable params'] as number) / (b['trainable params'] as number),
+          'peak memory ratio': (a['peak MiB'] as number) / (b['peak MiB'] as number),
+          'samples/s ratio': (a['samples/s'] as number) / (b['samples/s'] as number),
+          'samples/CPU-s ratio': (a['samples/CPU-s'] as number) / (b['samples/CPU-s'] as number),
+        });
       }
     }
     model.dispose();
@@ -179,4 +227,5 @@ export default async function (args: string[]): Promise<void> {
   console.log(
     `\nfeature cache (${IMAGES} images): preparing cold, warm, and with no cache at all\n${table(cacheRows)}`,
   );
+  console.log(`\nSCEdit against its baselines, measured side by side in this run\n${table(ratioRows)}`);
 }
