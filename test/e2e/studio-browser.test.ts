@@ -631,6 +631,36 @@ function generationFlows() {
     await screenshot(page, 'e2e-16-recipe-restored');
   });
 
+  it('restores the same from the PNG dropped on the window', async (ctx) => {
+    const img = page
+      .getByRole('list', { name: 'Generations, newest first' })
+      .getByRole('listitem')
+      .first()
+      .locator('img');
+    if ((await img.count()) === 0) {
+      ctx.skip();
+      return;
+    }
+    const before = (await scene(page)).layers as unknown as { tunerId: string; mask: unknown }[];
+    await page.getByRole('button', { name: 'Delete layer' }).click();
+    await page.getByLabel('Prompt', { exact: true }).fill('something else');
+    // What the operating system hands the page when a file is dropped on it.
+    await page.evaluate(`(async () => {
+      const bytes = await (await fetch(${JSON.stringify(await img.getAttribute('src'))})).blob();
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'generated.png', { type: 'image/png' }));
+      window.dispatchEvent(new DragEvent('drop', { dataTransfer: data, cancelable: true }));
+    })()`);
+    await page.getByText('Loaded the settings from generated.png (scedit)').waitFor();
+    expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe(
+      'a red square on a blue ground',
+    );
+    const layers = (await scene(page)).layers as unknown as { tunerId: string; mask: unknown }[];
+    expect(layers).toHaveLength(1);
+    expect(layers[0]).toMatchObject({ tunerId: before[0]!.tunerId, mask: before[0]!.mask });
+    await screenshot(page, 'e2e-17-recipe-dropped');
+  });
+
   it('starts a generation with Ctrl+Enter and cancels it mid-way', async (ctx) => {
     if ((await page.getByRole('list', { name: 'Generations, newest first' }).count()) === 0) {
       ctx.skip();
@@ -644,7 +674,7 @@ function generationFlows() {
     await expect
       .poll(async () => Number(await bar.getAttribute('value')), { timeout: 60_000 })
       .toBeGreaterThan(0);
-    await screenshot(page, 'e2e-17-generating');
+    await screenshot(page, 'e2e-18-generating');
     await page.getByRole('button', { name: 'Cancel', exact: true }).click();
     await page.getByText('Generation cancelled').waitFor({ timeout: 30_000 });
     await bar.waitFor({ state: 'detached' });

@@ -36,17 +36,28 @@ function LayerBitmap({ layer, width, height }: { layer: ConditionLayer; width: n
 }
 
 function MaskOutline({ mask, zoom }: { mask: RegionMask; zoom: number }) {
-  const common = { stroke: '#7aa2ff', strokeWidth: 1.5 / zoom, dash: [6 / zoom, 4 / zoom], listening: false };
-  return mask.shape === 'rect' ? (
-    <Rect x={mask.x} y={mask.y} width={mask.width} height={mask.height} {...common} />
-  ) : (
-    <Ellipse
-      x={mask.x + mask.width / 2}
-      y={mask.y + mask.height / 2}
-      radiusX={mask.width / 2}
-      radiusY={mask.height / 2}
-      {...common}
-    />
+  // A dark line under the dashes keeps the outline visible over any picture.
+  const styles = [
+    { stroke: '#000', strokeWidth: 3 / zoom, opacity: 0.6, listening: false },
+    { stroke: '#7aa2ff', strokeWidth: 1.5 / zoom, dash: [6 / zoom, 4 / zoom], listening: false },
+  ];
+  return (
+    <>
+      {styles.map((style) =>
+        mask.shape === 'rect' ? (
+          <Rect key={style.stroke} x={mask.x} y={mask.y} width={mask.width} height={mask.height} {...style} />
+        ) : (
+          <Ellipse
+            key={style.stroke}
+            x={mask.x + mask.width / 2}
+            y={mask.y + mask.height / 2}
+            radiusX={mask.width / 2}
+            radiusY={mask.height / 2}
+            {...style}
+          />
+        ),
+      )}
+    </>
   );
 }
 
