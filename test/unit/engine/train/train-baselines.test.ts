@@ -167,6 +167,30 @@ describe('baselines through the tuner trainer', () => {
   });
 });
 
+describe('cancelling a baseline run', () => {
+  it('stops a ControlNet within one step, keeps its checkpoint, and resumes it to the end', async () => {
+    const dir = await tempDir();
+    await patternFolder(join(dir, 'data'), 2);
+    const controller = new AbortController();
+    const steps: number[] = [];
+    const o = { kind: 'controlnet' as const, condition: 'canny', steps: 4, checkpointEvery: 1 };
+    const cancelled = await trainTuner(model, options(dir, o), {
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (e.type !== 'step') return;
+        steps.push(e.progress.step);
+        controller.abort();
+      },
+    });
+    expect(cancelled).toMatchObject({ status: 'cancelled', step: 1, tunerPath: null });
+    expect(steps).toEqual([1]);
+    expect(existsSync(cancelled.checkpointPath)).toBe(true);
+    const resumed = await trainTuner(model, options(dir, { ...o, resume: true }));
+    expect(resumed).toMatchObject({ status: 'completed', resumedFrom: 1, step: 4 });
+    expect((await inspectBaseline(resumed.tunerPath!)).kind).toBe('controlnet');
+  });
+});
+
 describe('depth condition maps', () => {
   /** A 1x1-conv depth model whose depth is the picture's red channel. */
   async function redDepthModel(dir: string): Promise<string> {
