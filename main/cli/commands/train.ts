@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -257,7 +258,14 @@ export const trainCommand: CliCommand = {
       if (libraryDir) {
         const library = Library.open({ dataDir: libraryDir, checkIntegrity: false });
         try {
-          const id = await registerTrainedTuner(library, options, result, { id: model.id, hash: model.hash });
+          const id = await registerTrainedTuner(library, options, result, {
+            id: model.id,
+            hash: model.hash,
+          }).catch((err: Error) => {
+            throw new Error(
+              `${err.message}\nthe tuner file is kept at ${result.tunerPath}; add it with: scedit tuners import ${result.tunerPath}`,
+            );
+          });
           if (values.json)
             process.stdout.write(
               `${JSON.stringify({ type: 'library', tunerId: id, dataDir: library.dataDir })}\n`,
@@ -297,6 +305,12 @@ export async function registerTrainedTuner(
   if (options.kind !== 'sc' && options.kind !== 'csc')
     throw new Error(`the library holds SC- and CSC-Tuners, not ${options.kind}`);
   const runs = library.trainingRuns;
+  // The very same file (same data, settings and seed) is in the library already: no second run row.
+  const fileHash = createHash('sha256')
+    .update(await readFile(result.tunerPath))
+    .digest('hex');
+  const existing = library.tuners.byFileHash(fileHash);
+  if (existing) return existing.id;
   const baseModelId = library.baseModels.ensure({ modelId: baseModel.id, hash: baseModel.hash });
   const { previewPrompts, availableMemory: _, ...settings } = options;
   const runId = runs.create({

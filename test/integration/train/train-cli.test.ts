@@ -41,6 +41,24 @@ async function inProcess(args: string[]): Promise<{ code: number; stderr: string
   }
 }
 
+/** The CLI in this process with everything it writes to stderr and stdout. */
+async function withOutput(args: string[]): Promise<{ code: number; text: string }> {
+  const lines: string[] = [];
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
+    lines.push(`${a.map(String).join(' ')}\n`);
+  });
+  try {
+    return { code: await main(args), text: lines.join('') };
+  } finally {
+    write.mockRestore();
+    log.mockRestore();
+  }
+}
+
 function scedit(args: string[], env: Record<string, string> = {}) {
   return spawnSync(process.execPath, ['bin/scedit.mjs', 'train', ...args], {
     encoding: 'utf8',
@@ -177,40 +195,26 @@ describe('scedit train', () => {
     await patternFolder(data, 2);
     const dataDir = join(root, 'lora-library');
     const out = join(root, 'lora-out');
-    const lines: string[] = [];
-    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => {
-      lines.push(a.map(String).join(' '));
-    });
-    try {
-      const code = await main([
-        'train',
-        '--kind',
-        'lora',
-        '--rank',
-        '2',
-        '--data',
-        data,
-        '--name',
-        'lora one',
-        '--out',
-        out,
-        '--model',
-        modelDir,
-        '--steps',
-        '1',
-        '--data-dir',
-        dataDir,
-      ]);
-      expect(code, lines.join('')).toBe(0);
-    } finally {
-      write.mockRestore();
-      log.mockRestore();
-    }
-    const text = lines.join('');
+    const { code, text } = await withOutput([
+      'train',
+      '--kind',
+      'lora',
+      '--rank',
+      '2',
+      '--data',
+      data,
+      '--name',
+      'lora one',
+      '--out',
+      out,
+      '--model',
+      modelDir,
+      '--steps',
+      '1',
+      '--data-dir',
+      dataDir,
+    ]);
+    expect(code, text).toBe(0);
     expect(text).toContain(
       'library: not added (the library holds SC- and CSC-Tuners; a LoRA file is used from where it is)',
     );
@@ -237,5 +241,38 @@ describe('scedit train', () => {
     expect(depth.stderr).toMatch(
       /depth training needs paired depth maps in conditions\/depth\/ .*--depth-model <folder>/,
     );
+  });
+
+  it('adds the very same tuner file once: a repeated identical run gets the same library id', async () => {
+    const data = join(root, 'twice-data');
+    await patternFolder(data, 2);
+    const dataDir = join(root, 'twice-library');
+    const args = (out: string) => [
+      'train',
+      '--kind',
+      'sc',
+      '--data',
+      data,
+      '--name',
+      'twice',
+      '--out',
+      join(root, out),
+      '--model',
+      modelDir,
+      '--steps',
+      '1',
+      '--data-dir',
+      dataDir,
+    ];
+    const first = await withOutput(args('twice-a'));
+    const second = await withOutput(args('twice-b'));
+    expect(first.text).toContain('library: tuner 1 "twice"');
+    expect(second.text).toContain('library: tuner 1 "twice"');
+    const library = Library.open({ dataDir, checkIntegrity: false });
+    try {
+      expect(library.trainingRuns.list()).toHaveLength(1);
+    } finally {
+      library.close();
+    }
   });
 });
