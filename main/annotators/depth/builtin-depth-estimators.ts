@@ -1,5 +1,7 @@
 // Registers the depth estimators that come with the studio.
 import { AnnotatorError } from '../annotator-error.ts';
+import { figuresDepthModelPath } from '../shipped-annotator-models.ts';
+import { ConvNetDepth } from './conv-net-depth.ts';
 import { depthEstimatorEntries, registerDepthEstimator } from './depth-estimator.ts';
 import { grayscaleDepth } from './grayscale-depth.ts';
 import { loadDepthModel } from './model-depth.ts';
@@ -10,6 +12,12 @@ export function registerBuiltinDepthEstimators(): void {
     name: 'grayscale',
     description: 'the picture is already a depth map (near = bright)',
     create: async () => grayscaleDepth,
+  });
+  registerDepthEstimator({
+    name: 'figures',
+    description:
+      "the figure world's depth network, trained on the figure-scene renderer's exact depth (for the embedded model's pictures)",
+    create: async () => ConvNetDepth.load(figuresDepthModelPath(), 'figures'),
   });
   registerDepthEstimator({
     name: 'model',

@@ -169,7 +169,7 @@ describe('depth: a TF.js graph model from a folder', () => {
       /needs the model folder/,
     );
     await expect(annotate('depth', ramp(8, 8, 0), { estimator: 'midas' })).rejects.toThrow(
-      /unknown depth estimator "midas"; available: grayscale, model/,
+      /unknown depth estimator "midas"; available: grayscale, figures, model/,
     );
   });
 });
