@@ -74,7 +74,8 @@ function useRecipeDrop() {
         return;
       }
       try {
-        const result = await api.recipeFromImage({ image: await readFileAsDataUrl(file) });
+        const dataUrl = await readFileAsDataUrl(file);
+        const result = await api.recipeFromImage({ image: dataUrl });
         if (result.source === 'none') {
           studio.notices.show(
             'error',
@@ -83,6 +84,8 @@ function useRecipeDrop() {
           return;
         }
         const warnings = await restoreImageRecipe(studio, api, result);
+        // The picture itself goes under the layers, as a restore from the gallery does.
+        studio.view.set({ backgroundUrl: dataUrl });
         studio.notices.show('info', `Loaded the settings from ${file.name} (${result.source})`);
         for (const w of warnings) studio.notices.show('info', w);
       } catch (err) {

@@ -613,6 +613,9 @@ function generationFlows() {
     await page.getByRole('button', { name: 'Delete layer' }).click();
     expect((await scene(page)).layers).toHaveLength(0);
     await page.getByLabel('Width', { exact: true }).selectOption(String(model.resolution * 2));
+    // Off the model's size, the panel offers it back.
+    await page.getByRole('button', { name: `model: ${model.resolution}²` }).waitFor();
+    await screenshot(page, 'e2e-16a-other-size');
     await thumbs.first().click();
     await page.getByText(/Restored the settings/).waitFor();
     expect(await page.getByLabel('Prompt', { exact: true }).inputValue()).toBe(

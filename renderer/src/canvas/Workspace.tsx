@@ -13,7 +13,7 @@ import { useDecodedImage, useHtmlImage } from './image-decoding.ts';
 import { layerDisplayCanvas } from './layer-display.ts';
 import { PoseEditor } from './PoseEditor.tsx';
 import { effectiveTool, type ToolName } from './tool-settings.ts';
-import { fitScene, screenToScene, type Viewport, zoomAt } from './viewport.ts';
+import { containRect, fitScene, screenToScene, type Viewport, zoomAt } from './viewport.ts';
 
 interface Draft {
   readonly tool: ToolName;
@@ -327,7 +327,13 @@ export function Workspace() {
           {/* Zoomed in on a small canvas, each pixel shows as a sharp square: that is what the model gets. */}
           <Layer listening={false} imageSmoothingEnabled={view.zoom < 1}>
             <Rect width={scene.width} height={scene.height} fill="#000" shadowColor="#000" shadowBlur={12} />
-            {background && <KonvaImage image={background} width={scene.width} height={scene.height} />}
+            {background && (
+              // A picture of another size (the canvas was resized since) keeps its proportions.
+              <KonvaImage
+                image={background}
+                {...containRect({ width: background.naturalWidth, height: background.naturalHeight }, scene)}
+              />
+            )}
             {scene.layers
               .filter((l) => l.enabled)
               .map((l) => (

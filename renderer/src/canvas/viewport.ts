@@ -32,3 +32,15 @@ export function fitScene(
 export function screenToScene(view: Viewport, p: { x: number; y: number }): [number, number] {
   return [(p.x - view.x) / view.zoom, (p.y - view.y) / view.zoom];
 }
+
+/** Where a picture goes inside an area, as large as fits without changing its aspect, centred. */
+export function containRect(
+  picture: { width: number; height: number },
+  area: { width: number; height: number },
+): { x: number; y: number; width: number; height: number } {
+  if (picture.width <= 0 || picture.height <= 0) return { x: 0, y: 0, ...area };
+  const scale = Math.min(area.width / picture.width, area.height / picture.height);
+  const width = picture.width * scale;
+  const height = picture.height * scale;
+  return { x: (area.width - width) / 2, y: (area.height - height) / 2, width, height };
+}

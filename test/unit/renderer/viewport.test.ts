@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { fitScene, MAX_ZOOM, screenToScene, zoomAt } from '../../../renderer/src/canvas/viewport.ts';
+import {
+  containRect,
+  fitScene,
+  MAX_ZOOM,
+  screenToScene,
+  zoomAt,
+} from '../../../renderer/src/canvas/viewport.ts';
 
 describe('viewport', () => {
   it('fits the scene centred with a margin', () => {
@@ -19,5 +25,28 @@ describe('viewport', () => {
     expect(after[0]).toBeCloseTo(before[0], 9);
     expect(after[1]).toBeCloseTo(before[1], 9);
     expect(zoomAt(v, 1000, pointer).zoom).toBe(MAX_ZOOM);
+  });
+});
+
+describe('containRect', () => {
+  it('keeps a picture’s proportions inside a canvas of another shape', () => {
+    expect(containRect({ width: 64, height: 64 }, { width: 128, height: 64 })).toEqual({
+      x: 32,
+      y: 0,
+      width: 64,
+      height: 64,
+    });
+    expect(containRect({ width: 64, height: 64 }, { width: 64, height: 64 })).toEqual({
+      x: 0,
+      y: 0,
+      width: 64,
+      height: 64,
+    });
+    expect(containRect({ width: 0, height: 0 }, { width: 64, height: 32 })).toEqual({
+      x: 0,
+      y: 0,
+      width: 64,
+      height: 32,
+    });
   });
 });
