@@ -36,7 +36,8 @@ export class ProgressTracker {
     const fraction = Number.isFinite(update.fraction)
       ? Math.min(1, Math.max(0, update.fraction))
       : this.last.fraction;
-    this.last = { ...this.last, ...update, fraction, preview: undefined };
+    // A message names the phase it came with ("loading the model"); steps that bring none end it.
+    this.last = { ...this.last, ...update, fraction, message: update.message, preview: undefined };
     const event = this.snapshot(now);
     if (update.preview) event.preview = Buffer.from(update.preview).toString('base64');
     return event;
