@@ -29,13 +29,13 @@ const USAGE = [
   '             [--steps N | --epochs N] [--batch 1] [--accum 1] [--lr 1e-4] [--schedule constant|cosine]',
   '             [--warmup 0] [--down-ratio 1] [--rank 4] [--resolution <px>] [--buckets] [--flip] [--seed 0]',
   '             [--ema <decay>] [--checkpoint-every 100] [--sample-every 0] [--sample-prompts <file>] [--resume]',
-  '             [--depth-model <folder>] [--out <dir>] [--cache <dir>] [--model <model folder>]',
+  '             [--depth-model <folder>|<estimator>] [--out <dir>] [--cache <dir>] [--model <model folder>]',
   '             [--data-dir <library folder> | --no-library] [--json]',
   '',
   'Trains an SC-Tuner (style/subject) or a CSC-Tuner (condition control) on a folder of pictures:',
   'flat, or kohya-style <repeats>_<words>/ sub-folders; captions from <name>.txt/.caption,',
   'metadata.jsonl, the folder words or the file name; CSC maps from conditions/<kind>/ or the annotator',
-  '(depth maps: paired, or extracted by the depth model given with --depth-model).',
+  '(depth maps: paired, or extracted by --depth-model: a model folder, or a built-in estimator such as figures).',
   'The baselines SCEdit is measured against train the same way: --kind lora (rank --rank, on attention',
   'and feed-forward layers) and --kind controlnet (a trainable encoder copy; needs --condition).',
   'Pictures are scaled and centre-cropped to --resolution squares, or with --buckets to aspect-ratio',
@@ -161,7 +161,13 @@ export const trainCommand: CliCommand = {
       ...TUNER_TRAINING_DEFAULTS,
       kind,
       condition,
-      depthModel: values['depth-model'] !== undefined ? resolve(values['depth-model']) : null,
+      // A path when one exists, else the name of a registered depth estimator (e.g. figures).
+      depthModel:
+        values['depth-model'] === undefined
+          ? null
+          : existsSync(values['depth-model'])
+            ? resolve(values['depth-model'])
+            : values['depth-model'],
       dataFolder: data,
       name,
       outDir,

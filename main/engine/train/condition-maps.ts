@@ -3,13 +3,18 @@
 // the training image by the kind's annotator. Maps come back at the picture's own size; the caller
 // crops them exactly as it crops the picture.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { parseOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
 import { annotate } from '../../annotators/annotate.ts';
 import { registerBuiltinDepthEstimators } from '../../annotators/depth/builtin-depth-estimators.ts';
-import { createDepthEstimator, depthMapToLevels } from '../../annotators/depth/depth-estimator.ts';
+import {
+  createDepthEstimator,
+  type DepthEstimator,
+  depthEstimatorEntries,
+  depthMapToLevels,
+} from '../../annotators/depth/depth-estimator.ts';
 import { grayToRgba } from '../../annotators/gray.ts';
 import { renderSkeletonMap } from '../../annotators/pose/skeleton-map.ts';
 import { type RgbaImage, readImage, resizeImage } from '../io/image.ts';
@@ -28,7 +33,10 @@ export const EXTRACTOR_SETTINGS: Record<string, Record<string, unknown>> = {
 
 /** Where maps that are not paired may come from, beyond the built-in annotators. */
 export interface ConditionSources {
-  /** A depth model folder or file (the depth estimator registry's 'model' estimator). */
+  /**
+   * A depth model folder or file (the depth estimator registry's 'model' estimator), or the name
+   * of a registered depth estimator (e.g. 'figures', the figure world's network).
+   */
   depthModel?: string | null;
 }
 
@@ -97,10 +105,32 @@ export async function conditionExtractor(
     if (!sources.depthModel) return null;
     registerBuiltinDepthEstimators();
     const model = sources.depthModel;
-    const estimator = await createDepthEstimator('model', { model });
+    let estimator: DepthEstimator;
+    let settings: Record<string, unknown>;
+    if (existsSync(model)) {
+      estimator = await createDepthEstimator('model', { model });
+      settings = { estimator: 'model', modelHash: modelContentHash(model) };
+    } else {
+      const names = depthEstimatorEntries()
+        .map((e) => e.name)
+        .filter((n) => n !== 'model');
+      if (!names.includes(model))
+        throw new Error(
+          `depth model "${model}": no such folder or file, and no depth estimator of that name (built in: ${names.join(', ')})`,
+        );
+      estimator = await createDepthEstimator(model);
+      // When the estimator says where its weights are, their content is part of the cache key.
+      const weights = (estimator as { path?: unknown }).path;
+      settings = {
+        estimator: model,
+        ...(typeof weights === 'string' && existsSync(weights)
+          ? { modelHash: modelContentHash(dirname(weights)) }
+          : {}),
+      };
+    }
     return {
       kind,
-      settings: { estimator: 'model', modelHash: modelContentHash(model) },
+      settings,
       async extract(image) {
         const depth = await estimator.estimate(image);
         const map = grayToRgba(depthMapToLevels(depth), depth.width, depth.height);

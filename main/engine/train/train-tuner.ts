@@ -34,7 +34,7 @@ export interface TunerTrainingOptions {
   kind: TrainableKind;
   /** The condition kind (canny, depth, pose, scribble, …) of a CSC-Tuner or ControlNet. */
   condition: string | null;
-  /** A depth model folder to extract depth maps the folder does not pair (condition depth). */
+  /** A depth model folder, or a registered depth estimator's name, to extract depth maps the folder does not pair. */
   depthModel?: string | null;
   dataFolder: string;
   name: string;
@@ -171,9 +171,10 @@ export async function trainTuner(
     const checkpointPath = join(options.outDir, 'checkpoint.safetensors');
     if (options.resume && !existsSync(checkpointPath))
       throw new Error(`nothing to resume: ${checkpointPath} does not exist (run without --resume to start)`);
+    // Before anything is written: a depth model that does not load leaves nothing behind.
+    extractor = options.condition ? await conditionExtractor(options.condition, sources) : null;
     await mkdir(options.outDir, { recursive: true });
     const cache = new FeatureCache(options.cacheDir);
-    extractor = options.condition ? await conditionExtractor(options.condition, sources) : null;
     const data = await prepareTrainingData(
       model,
       scan,

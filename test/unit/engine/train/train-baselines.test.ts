@@ -243,4 +243,25 @@ describe('depth condition maps', () => {
     );
     expect(again.cache.condition).toEqual({ hits: 2, misses: 0 });
   });
+
+  it('takes a built-in depth estimator by name, and names the choices for an unknown one', async () => {
+    const dir = await tempDir();
+    await patternFolder(join(dir, 'data'), 1);
+    const extractor = (await conditionExtractor('depth', { depthModel: 'figures' }))!;
+    const picture = await readImage(join(dir, 'data', 'img0.png'));
+    const map = await extractor.extract(picture);
+    extractor.dispose();
+    expect([map.width, map.height]).toEqual([picture.width, picture.height]);
+    expect(extractor.settings).toMatchObject({
+      estimator: 'figures',
+      modelHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    await expect(conditionExtractor('depth', { depthModel: 'nope' })).rejects.toThrow(
+      /depth model "nope": no such folder or file, and no depth estimator of that name \(built in: .*figures/,
+    );
+    await expect(
+      trainTuner(model, options(dir, { kind: 'csc', condition: 'depth', depthModel: 'nope' })),
+    ).rejects.toThrow(/depth model "nope"/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
 });
