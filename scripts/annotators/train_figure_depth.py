@@ -124,7 +124,7 @@ def main():
         "output_scale": 255,
         "trained_on": "figure scenes (scedit dataset build figures --size 64); output x 255 = map levels, near = bright, sky = 0",
     }
-    net.export(args.out, config, {"format": "scedit-depth-convnet", "heldout": json.dumps(results)})
+    net.export(args.out, config, {"format": "scedit-depth-convnet", "heldout": json.dumps({k: v for k, v in results.items() if k != "train_seconds"})})
     with open(f"{args.out}/training.json", "w") as f:
         json.dump({**results, "command": " ".join(["train_figure_depth.py", *__import__("sys").argv[1:]]),
                    "epochs": args.epochs, "lr": args.lr, "widths": WIDTHS}, f, indent=1)
