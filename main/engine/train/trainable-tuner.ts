@@ -8,7 +8,7 @@ import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts
 import { saveBaseline } from '../tuners/baseline-file.ts';
 import type { TunerMix } from '../tuners/composition.ts';
 import { ControlNet } from '../tuners/controlnet.ts';
-import { CscTuner, type CscTunerConfig } from '../tuners/csc-tuner.ts';
+import { CscTuner, type CscTunerConfig, defaultCscTunerConfig } from '../tuners/csc-tuner.ts';
 import { LoraTuner } from '../tuners/lora.ts';
 import { ScTuner } from '../tuners/sc-tuner.ts';
 import { type BaseModelRef, saveTuner } from '../tuners/tuner-file.ts';
@@ -51,23 +51,13 @@ export interface TrainableTuner {
   dispose(): void;
 }
 
-/** CSC-Tuner sizes for a model: SD's 256-wide hints scale with the U-Net's width. */
+/** The CSC-Tuner a training run builds for this model: the studio's default for its U-Net. */
 export function cscConfigFor(
   model: LatentDiffusionModel,
   condition: string,
   downRatio: number,
 ): CscTunerConfig {
-  const width = model.unet.config.modelChannels;
-  return {
-    layout: { skips: model.unet.skipInfo },
-    condition,
-    latentFactor: model.vaeFactor,
-    conditionChannels: 3,
-    hintChannels: Math.max(16, Math.round((width * 0.8) / 8) * 8),
-    preHintRatio: Math.max(0.25, Math.min(1, width / 320)),
-    denseHintKernel: 3,
-    downRatio,
-  };
+  return defaultCscTunerConfig({ skips: model.unet.skipInfo }, condition, model.vaeFactor, downRatio);
 }
 
 export function createTrainableTuner(model: LatentDiffusionModel, o: TrainableOptions): TrainableTuner {
