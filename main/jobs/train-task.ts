@@ -108,7 +108,8 @@ export async function runTrainTask(req: EngineTrainRequest, ctx: JobContext): Pr
         flip: o.flip,
         seed: o.seed,
         checkpointEvery: o.checkpointEvery,
-        previewEvery: o.previewPrompts.length ? o.previewEvery : 0,
+        // Without prompts of its own the trainer previews the dataset's first captions.
+        previewEvery: o.previewEvery,
         previewPrompts: o.previewPrompts.map((prompt) => ({ prompt })),
         resume: req.resume,
       },

@@ -58,14 +58,21 @@ describe('training over the socket', () => {
     });
   });
 
-  it('trains a style tuner with loss in its progress and puts it in the library with its run', async () => {
+  it('trains a style tuner with loss and previews in its progress and puts it in the library with its run', async () => {
     const events: JobProgress[] = [];
     const out = await api.trainStart(
-      { name: 'Flat tiles', kind: 'sc', dataFolder: data, options: { steps: 3, checkpointEvery: 2 } },
+      {
+        name: 'Flat tiles',
+        kind: 'sc',
+        dataFolder: data,
+        // No preview prompts given: the previews use the dataset's own captions.
+        options: { steps: 3, checkpointEvery: 2, previewEvery: 3 },
+      },
       { onProgress: (p) => events.push(p) },
     );
     expect(out.steps).toBe(3);
     expect(events.some((e) => e.loss !== null && e.step !== null)).toBe(true);
+    expect(events.filter((e) => e.preview).map((e) => e.step)).toEqual([3]);
     const tuner = await api.tunersGet({ id: out.tunerId });
     expect(tuner).toMatchObject({ name: 'Flat tiles', kind: 'sc', trainingRunId: out.runId });
     const run = (await api.trainRuns({})).runs.find((r) => r.id === out.runId)!;
