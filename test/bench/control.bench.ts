@@ -1,6 +1,7 @@
-// `npm run bench -- control [--conditions canny-figures,canny-emoji,depth,pose] [--steps 300]
-//   [--batch 8] [--lr 1e-4] [--train-images 1024] [--eval-images 16] [--seed 0] [--gen-steps 20]
-//   [--guidance 4] [--sampler euler] [--tuners DIR] [--model-dir DIR] [--skip composition,region,sheets]`
+// `npm run bench -- control [--conditions canny-figures,canny-emoji,depth,pose] [--steps 200]
+//   [--batch 8] [--lr 1e-4] [--train-images 512] [--eval-images 16] [--seed 0] [--gen-steps 20]
+//   [--guidance 4] [--sampler euler] [--tuners DIR] [--model-dir DIR] [--style-tuner FILE]
+//   [--skip composition,region,sheets]`
 // Issue 11, items 3, 5 and 6: control fidelity of CSC-Tuners against ControlNet on the embedded
 // model. Per condition (canny on figures and on emoji, depth, pose), a CSC-Tuner and a ControlNet
 // are trained with the same data, steps, batch and seed (or reused from --tuners DIR); then each
@@ -8,11 +9,13 @@
 // the held-out caption, same seed) and the generated picture is measured against the condition.
 // Beside fidelity: trainable parameters, training memory (the trainer's estimate and a measured
 // whole-step peak) and training time, the CSC/ControlNet ratios and the issue's targets. Then the
-// composition experiment (depth + pose CSC-Tuners together vs each alone) and a region mask (canny
+// composition experiment (depth + pose CSC-Tuners together vs each alone, and with a style SC-Tuner
+// too when --style-tuner names one) and a region mask (canny
 // control on the left half only: edge F1 inside vs outside). Writes test/bench/output/control.json
 // and a contact sheet PNG per experiment (test/bench/output/control-*.png).
-// Defaults (300 steps at batch 8 on 1,024 pictures, 16 held-out conditions, 20 euler steps) are
-// sized for under an hour on 2 CPU cores; the model is assets/models/embedded or SCEDIT_MODEL_DIR.
+// Defaults (200 steps at batch 8 on 512 pictures, 16 held-out conditions, 20 euler steps, guidance 4)
+// are sized for under an hour on 2 idle CPU cores (control/options.ts says how); the model is
+// assets/models/embedded, or SCEDIT_MODEL_DIR / --model-dir (e.g. a preview export).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +36,7 @@ import { loadBaseline } from '../../main/engine/tuners/baseline-file.ts';
 import type { TunerMix } from '../../main/engine/tuners/composition.ts';
 import type { ControlNet } from '../../main/engine/tuners/controlnet.ts';
 import type { CscTuner } from '../../main/engine/tuners/csc-tuner.ts';
+import type { ScTuner } from '../../main/engine/tuners/sc-tuner.ts';
 import { loadTuner } from '../../main/engine/tuners/tuner-file.ts';
 import {
   aggregateScores,
@@ -146,8 +150,11 @@ async function runExperiment(
   const cscRun = await trainOrReuse({ ...common, kind: 'csc' });
   const cnRun = await trainOrReuse({ ...common, kind: 'controlnet' });
   const baseModel = { id: model.id, hash: model.hash };
-  const { tuner } = await loadTuner(cscRun.path, { baseModel, layout: { skips: model.unet.skipInfo } });
-  if (!('hints' in tuner)) throw new Error(`${cscRun.path} is an SC-Tuner, not a CSC-Tuner`);
+  const { tuner, info } = await loadTuner(cscRun.path, { baseModel, layout: { skips: model.unet.skipInfo } });
+  if (info.kind !== 'csc') {
+    tuner.dispose();
+    throw new Error(`${cscRun.path} is an SC-Tuner, not a CSC-Tuner`);
+  }
   const csc = tuner as CscTuner;
   const { baseline } = await loadBaseline(cnRun.path, {
     baseModel,
@@ -230,17 +237,20 @@ async function runExperiment(
   };
 }
 
-/** Depth + pose CSC-Tuners together on the same held-out figures, against each alone. */
+/** Depth + pose CSC-Tuners together on the same held-out figures, against each alone (+ a style SC-Tuner). */
 async function runComposition(
   o: ControlBenchOptions,
   gen: Generator,
   depth: { result: ExperimentResult; csc: CscTuner },
   pose: { result: ExperimentResult; csc: CscTuner },
+  style: ScTuner | null,
 ) {
   const depthJudge = await createJudge('depth');
   const poseJudge = await createJudge('pose');
-  const depthScores: ImageScore[] = [];
-  const poseScores: ImageScore[] = [];
+  const scores = {
+    both: { depth: [] as ImageScore[], pose: [] as ImageScore[] },
+    styled: { depth: [] as ImageScore[], pose: [] as ImageScore[] },
+  };
   const rows: (RgbaImage | null)[][] = [];
   try {
     for (const [i, d] of depth.result.pictures.entries()) {
@@ -250,17 +260,30 @@ async function runComposition(
       const depthMap = rgbaToTensor(d.condition.map, '0,1');
       const poseMap = rgbaToTensor(p.condition.map, '0,1');
       try {
-        const both = await gen.run(d.condition.sample.caption, evalSeed(o.seed, i), {
-          sc: [],
-          csc: [
-            { tuner: depth.csc, condition: depthMap, weight: 1 },
-            { tuner: pose.csc, condition: poseMap, weight: 1 },
-          ],
-        });
-        depthScores.push(await depthJudge.score(d.condition, both));
-        poseScores.push(await poseJudge.score(p.condition, both));
+        const csc = [
+          { tuner: depth.csc, condition: depthMap, weight: 1 },
+          { tuner: pose.csc, condition: poseMap, weight: 1 },
+        ];
+        const seed = evalSeed(o.seed, i);
+        const both = await gen.run(d.condition.sample.caption, seed, { sc: [], csc });
+        scores.both.depth.push(await depthJudge.score(d.condition, both));
+        scores.both.pose.push(await poseJudge.score(p.condition, both));
+        let styled: RgbaImage | null = null;
+        if (style) {
+          styled = await gen.run(d.condition.sample.caption, seed, { sc: [{ tuner: style, scale: 1 }], csc });
+          scores.styled.depth.push(await depthJudge.score(d.condition, styled));
+          scores.styled.pose.push(await poseJudge.score(p.condition, styled));
+        }
         if (rows.length < SHEET_ROWS)
-          rows.push([d.condition.map, p.condition.map, d.images.none, d.images.csc, p.images.csc, both]);
+          rows.push([
+            d.condition.map,
+            p.condition.map,
+            d.images.none,
+            d.images.csc,
+            p.images.csc,
+            both,
+            ...(styled ? [styled] : []),
+          ]);
       } finally {
         tf.dispose([depthMap, poseMap]);
       }
@@ -269,26 +292,26 @@ async function runComposition(
     await depthJudge.dispose();
     await poseJudge.dispose();
   }
-  const together = {
-    depth: aggregateScores('depthRmse', depthScores),
-    pose: aggregateScores('posePck', poseScores),
-  };
+  const value = (metric: 'depthRmse' | 'posePck', s: ImageScore[]) => aggregateScores(metric, s).value;
   let sheet: string | null = null;
   if (!o.skip.has('sheets')) {
     sheet = join(OUTPUT, 'control-composition.png');
     await writePng(sheet, drawContactSheet(rows));
   }
   return {
-    images: depthScores.length,
+    images: scores.both.depth.length,
+    styleTuner: o.styleTuner,
     depthRmse: {
       none: depth.result.fidelity.none.value,
       alone: depth.result.fidelity.csc.value,
-      withPose: together.depth.value,
+      withPose: value('depthRmse', scores.both.depth),
+      withPoseAndStyle: style ? value('depthRmse', scores.styled.depth) : null,
     },
     posePck: {
       none: pose.result.fidelity.none.value,
       alone: pose.result.fidelity.csc.value,
-      withDepth: together.pose.value,
+      withDepth: value('posePck', scores.both.pose),
+      withDepthAndStyle: style ? value('posePck', scores.styled.pose) : null,
     },
     sheet,
     sheetColumns: [
@@ -298,8 +321,22 @@ async function runComposition(
       'depth CSC alone',
       'pose CSC alone',
       'depth + pose CSC',
+      ...(style ? ['style SC + depth + pose CSC'] : []),
     ],
   };
+}
+
+/** The style SC-Tuner of the composition experiment, for this base model. */
+async function loadStyleTuner(model: LatentDiffusionModel, path: string): Promise<ScTuner> {
+  const { tuner, info } = await loadTuner(path, {
+    baseModel: { id: model.id, hash: model.hash },
+    layout: { skips: model.unet.skipInfo },
+  });
+  if (info.kind !== 'sc') {
+    tuner.dispose();
+    throw new Error(`--style-tuner ${path}: a CSC-Tuner (condition), not an SC-Tuner (style)`);
+  }
+  return tuner as ScTuner;
 }
 
 /** The left half of a picture: the region the masked canny control applies to. */
@@ -405,7 +442,10 @@ export default async function (args: string[]): Promise<void> {
 
   const gen = new Generator(model, o);
   const results = new Map<string, { result: ExperimentResult; csc: CscTuner }>();
+  let style: ScTuner | null = null;
   try {
+    // Loaded first, so a wrong file stops the run before any training.
+    style = o.styleTuner ? await loadStyleTuner(model, o.styleTuner) : null;
     for (const name of o.experiments) {
       const experiment = EXPERIMENTS[name];
       log(`— ${name}: ${experiment.condition} on ${experiment.dataset}`);
@@ -415,8 +455,10 @@ export default async function (args: string[]): Promise<void> {
     const pose = results.get('pose');
     const canny = results.get('canny-figures');
     const t0 = performance.now();
-    const composition =
-      depth && pose && !o.skip.has('composition') ? await runComposition(o, gen, depth, pose) : null;
+    let composition: Awaited<ReturnType<typeof runComposition>> | null = null;
+    if (depth && pose && !o.skip.has('composition')) {
+      composition = await runComposition(o, gen, depth, pose, style);
+    }
     const compositionSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
     const region = canny && !o.skip.has('region') ? await runRegion(o, gen, canny) : null;
@@ -483,7 +525,7 @@ export default async function (args: string[]): Promise<void> {
     );
     if (composition)
       console.log(
-        `\ncomposition (${composition.images} figures): depth RMSE none ${round(composition.depthRmse.none, 2)}, depth alone ${round(composition.depthRmse.alone, 2)}, with pose ${round(composition.depthRmse.withPose, 2)}; pose PCK none ${round(composition.posePck.none)}, pose alone ${round(composition.posePck.alone)}, with depth ${round(composition.posePck.withDepth)}`,
+        `\ncomposition (${composition.images} figures): depth RMSE none ${round(composition.depthRmse.none, 2)}, depth alone ${round(composition.depthRmse.alone, 2)}, with pose ${round(composition.depthRmse.withPose, 2)}${style ? `, with pose + style ${round(composition.depthRmse.withPoseAndStyle, 2)}` : ''}; pose PCK none ${round(composition.posePck.none)}, pose alone ${round(composition.posePck.alone)}, with depth ${round(composition.posePck.withDepth)}${style ? `, with depth + style ${round(composition.posePck.withDepthAndStyle)}` : ''}`,
       );
     if (region)
       console.log(
@@ -514,6 +556,7 @@ export default async function (args: string[]): Promise<void> {
         },
         tunersDir: dirs.tuners,
         reuseTuners: o.tuners !== null,
+        styleTuner: o.styleTuner,
         skipped: [...o.skip],
       },
       experiments: all.map((r) => ({
@@ -565,6 +608,7 @@ export default async function (args: string[]): Promise<void> {
     log(`wrote ${jsonPath} (total ${report.timings.totalSeconds} s)`);
   } finally {
     for (const r of results.values()) r.csc.dispose();
+    style?.dispose();
     model.dispose();
   }
 }

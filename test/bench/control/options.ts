@@ -1,6 +1,9 @@
 // The control benchmark's command line: `npm run bench -- control [options]`. Defaults are sized so
 // the whole run (4 conditions x CSC-Tuner + ControlNet training, then 3 generations per held-out
-// condition, composition and region experiments) stays under an hour on 2 CPU cores (wasm).
+// condition, composition and region experiments) stays under an hour on 2 idle CPU cores (wasm, one
+// thread). Measured at batch 8 while the embedded model's training shared the cores: a CSC-Tuner
+// step 1.6 s, a ControlNet step 2.6 s, a 20-step picture about 5 s; idle cores run about 3x faster,
+// so 8 runs of 200 steps (~35 min) and ~190 pictures (~6 min) plus caching fit.
 import { parseArgs } from 'node:util';
 import { SAMPLER_NAMES, type SamplerName } from '../../../main/engine/diffusion/samplers.ts';
 
@@ -26,14 +29,16 @@ export interface ControlBenchOptions {
   /** A folder of tuner files to reuse (those missing are trained and saved there); null: train all. */
   tuners: string | null;
   modelDir: string | null;
+  /** An SC-Tuner file (style) added to the composition experiment's depth + pose generation. */
+  styleTuner: string | null;
   skip: Set<SkippablePart>;
 }
 
 export const CONTROL_BENCH_DEFAULTS = {
-  steps: 300,
+  steps: 200,
   batch: 8,
   lr: 1e-4,
-  trainImages: 1024,
+  trainImages: 512,
   evalImages: 16,
   seed: 0,
   genSteps: 20,
@@ -77,6 +82,7 @@ export function parseControlBenchArgs(args: string[]): ControlBenchOptions {
         sampler: { type: 'string', default: d.sampler },
         tuners: { type: 'string' },
         'model-dir': { type: 'string' },
+        'style-tuner': { type: 'string' },
         skip: { type: 'string', default: '' },
       },
     }));
@@ -110,6 +116,7 @@ export function parseControlBenchArgs(args: string[]): ControlBenchOptions {
     sampler: values.sampler as SamplerName,
     tuners: values.tuners ?? null,
     modelDir: values['model-dir'] ?? null,
+    styleTuner: values['style-tuner'] ?? null,
     skip: new Set(list(values.skip!, SKIPPABLE_PARTS, '--skip')),
   };
 }
