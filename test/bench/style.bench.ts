@@ -162,16 +162,15 @@ export default async function (args: string[]): Promise<void> {
   );
   const classifier = await loadEvalClassifier(values.classifier);
   const size = model.manifest.imageSize;
+  // Pictures on disk stay at the Noto dataset's size (the classifier's); the trainer and the sheet resize.
+  const dataSize = TWIN_OF_NOTO.size;
 
   // Data: the Twemoji twin of the Noto dataset, its first N training pictures, the held-out twins.
   let t0 = performance.now();
   const datasetDir = values.dataset!;
-  const build = { count: buildCount, ...TWIN_OF_NOTO, size };
+  const build = { count: buildCount, ...TWIN_OF_NOTO };
   const { built } = await ensureTwemojiDataset(datasetDir, build, log);
   timings.datasetSeconds = seconds(t0);
-  const train = trainingSubset(readSplit(datasetDir, 'train'), images);
-  const folder = join(WORK, `train-${images}`);
-  writeTrainingFolder(train, folder);
   const notoHeldout = readHeldout().filter((s) => s.source === 'emoji');
   const { pairs, unmatched } = pairTwins(readSplit(datasetDir, 'heldout'), notoHeldout);
   if (pairs.length < 2)
@@ -186,7 +185,7 @@ export default async function (args: string[]): Promise<void> {
   const twemoji = chosen.map((p) => p.twemoji);
   const noto = chosen.map((p) => p.noto);
   console.log(
-    `data: ${train.length} Twemoji training pictures in ${folder}; ${chosen.length} held-out captions with both vendors' pictures (${pairs.length} twins, ${unmatched} unmatched)`,
+    `data: ${chosen.length} held-out captions with both vendors' pictures (${pairs.length} twins, ${unmatched} unmatched)`,
   );
 
   // Tuners: trained here with one budget, or an earlier run's.
@@ -196,6 +195,10 @@ export default async function (args: string[]): Promise<void> {
     record = readStyleTraining(values.tuners, model);
     console.log(`tuners: reusing ${values.tuners} (trained ${JSON.stringify(record.budget)})`);
   } else {
+    const train = trainingSubset(readSplit(datasetDir, 'train'), images);
+    const folder = join(WORK, `train-${images}`);
+    const { reused } = writeTrainingFolder(train, folder);
+    console.log(`training folder: ${train.length} Twemoji pictures in ${folder}${reused ? ' (kept)' : ''}`);
     record = await trainStyleTuners(
       model,
       {
@@ -221,8 +224,8 @@ export default async function (args: string[]): Promise<void> {
   t0 = performance.now();
   const realTwemoji = new ClassifiedSet(classifier);
   const realNoto = new ClassifiedSet(classifier);
-  await classifyReal(realTwemoji, twemoji, size, 64);
-  await classifyReal(realNoto, noto, size, 64);
+  await classifyReal(realTwemoji, twemoji, dataSize, 64);
+  await classifyReal(realNoto, noto, dataSize, 64);
   timings.classifyRealSeconds = seconds(t0);
 
   const generated = {} as Record<Variant, ClassifiedSet>;
@@ -292,15 +295,16 @@ export default async function (args: string[]): Promise<void> {
   ).map((i) => chosen[i]!);
   const rowCaptions = rows.flatMap((p) => SHEET_SEEDS.map(() => p.twemoji.caption));
   const rowSeeds = rows.flatMap(() => SHEET_SEEDS);
+  const reference = async (samples: HeldoutSample[]): Promise<tf.Tensor4D> => {
+    const pictures = await loadPictures(samples, dataSize);
+    if (size === dataSize) return pictures;
+    const resized = tf.image.resizeBilinear(pictures, [size, size], true);
+    pictures.dispose();
+    return resized;
+  };
   const groups: tf.Tensor4D[] = [
-    await loadPictures(
-      rows.map((p) => p.noto),
-      size,
-    ),
-    await loadPictures(
-      rows.map((p) => p.twemoji),
-      size,
-    ),
+    await reference(rows.map((p) => p.noto)),
+    await reference(rows.map((p) => p.twemoji)),
   ];
   for (const variant of VARIANTS) {
     const parts: tf.Tensor4D[] = [];
@@ -398,8 +402,8 @@ export default async function (args: string[]): Promise<void> {
       build,
       attribution:
         'Twemoji graphics: CC-BY 4.0, Twitter, Inc and other contributors (assets/licenses/twemoji.md)',
-      trainingFolder: folder,
-      trainingPictures: train.length,
+      trainingFolder: record.folder,
+      trainingPictures: record.images,
       heldoutTwins: pairs.length,
       measuredCaptions: chosen.length,
     },
