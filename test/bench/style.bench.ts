@@ -9,8 +9,13 @@
 // those captions, and to their Noto twins (the move away from the old style); prompt accuracy kept
 // (the classifier's emoji category vs the caption's); trainable parameters, one step's peak memory,
 // training time. Writes test/bench/output/style.json and style-contact-sheet.png.
+// Defaults sized for < 1 h on 2 shared CPU cores (wasm, measured 2026-11-25 on the embedded model's
+// architecture): an SC step at batch 8 ~0.85 s and a LoRA step ~1.5 s (400 steps: ~16 min for both),
+// a 20-step guided picture ~2.5 s in batches of 16 (200 captions x 3 variants: ~25 min), the sheet
+// ~2 min, building the 3,786-picture Twemoji dataset ~30 s. Tiny settings to see it work:
+//   --build-count 400 --steps 4 --batch 2 --images 16 --n 16 --gen-steps 4 --sheet-rows 3
 // Twemoji graphics: CC-BY 4.0, Twitter, Inc and other contributors (assets/licenses/twemoji.md);
-// the tuners trained here are derived from them and carry that attribution.
+// The tuners trained here are derived from them: style-training.json beside them carries that attribution.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +50,7 @@ import {
   ensureTwemojiDataset,
   pairTwins,
   readSplit,
+  TWEMOJI_ATTRIBUTION,
   TWIN_OF_NOTO,
   trainingSubset,
   writeTrainingFolder,
@@ -400,8 +406,7 @@ export default async function (args: string[]): Promise<void> {
       twemojiDataset: datasetDir,
       builtNow: built,
       build,
-      attribution:
-        'Twemoji graphics: CC-BY 4.0, Twitter, Inc and other contributors (assets/licenses/twemoji.md)',
+      attribution: TWEMOJI_ATTRIBUTION,
       trainingFolder: record.folder,
       trainingPictures: record.images,
       heldoutTwins: pairs.length,

@@ -24,6 +24,7 @@ import type { LoraTuner } from '../../../main/engine/tuners/lora.ts';
 import { ScTuner } from '../../../main/engine/tuners/sc-tuner.ts';
 import { loadTuner } from '../../../main/engine/tuners/tuner-file.ts';
 import { trainingStateBytes } from './style-measures.ts';
+import { TWEMOJI_ATTRIBUTION } from './twemoji-data.ts';
 
 export const STYLE_KINDS = ['sc', 'lora'] as const;
 export type StyleKind = (typeof STYLE_KINDS)[number];
@@ -56,6 +57,8 @@ export interface TrainedStats {
 export interface StyleTrainingRecord {
   format: 'scedit-studio.style-bench-training/1';
   modelHash: string;
+  /** The training pictures' licence requires it wherever the tuners go. */
+  attribution: string;
   budget: StyleBudget;
   images: number;
   folder: string;
@@ -184,6 +187,7 @@ export async function trainStyleTuners(
   const record: StyleTrainingRecord = {
     format: 'scedit-studio.style-bench-training/1',
     modelHash: model.hash,
+    attribution: TWEMOJI_ATTRIBUTION,
     budget,
     images: options.images,
     folder,

@@ -18,6 +18,9 @@ export interface TwemojiBuild {
   heldout: number;
 }
 
+export const TWEMOJI_ATTRIBUTION =
+  'Trained on Twemoji graphics, Copyright 2020 Twitter, Inc and other contributors, CC-BY 4.0 (https://creativecommons.org/licenses/by/4.0/), scaled and composited onto backgrounds; see assets/licenses/twemoji.md';
+
 /** The Noto dataset's settings (assets/models/embedded/recipe.json), so the two are twins. */
 export const TWIN_OF_NOTO = { seed: 1, size: 64, heldout: 0.1 } as const;
 
