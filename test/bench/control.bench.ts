@@ -163,6 +163,10 @@ async function runExperiment(
   });
   if (baseline.kind !== 'controlnet') throw new Error(`${cnRun.path} is a LoRA, not a ControlNet`);
   const controlNet: ControlNet = baseline.tuner;
+  if (csc.params.count() !== cscRun.cost.parameterCount)
+    log(
+      `${experiment.name}: ${cscRun.path} holds ${csc.params.count()} parameters, the default CSC-Tuner measured for memory ${cscRun.cost.parameterCount}`,
+    );
   const judge = await createJudge(experiment.condition);
   const scores: Record<MethodName, ImageScore[]> = { none: [], csc: [], controlnet: [] };
   const pictures: ExperimentResult['pictures'] = [];
@@ -509,12 +513,13 @@ export default async function (args: string[]): Promise<void> {
       table(
         all.map((r) => {
           const ratio = costRatios(r.runs.csc.cost, r.runs.controlnet.cost);
+          const fixed = (v: number | null) => (v === null ? '-' : v.toFixed(3));
           return {
             experiment: r.experiment.name,
-            params: round(ratio.params)!,
-            'memory (est.)': round(ratio.memoryEstimated)!,
-            'memory (measured)': round(ratio.memoryMeasured) ?? '-',
-            'train time': round(ratio.trainTime) ?? '-',
+            params: fixed(ratio.params),
+            'memory (est.)': fixed(ratio.memoryEstimated),
+            'memory (measured)': fixed(ratio.memoryMeasured),
+            'train time': fixed(ratio.trainTime),
           };
         }),
       ),
@@ -523,6 +528,11 @@ export default async function (args: string[]): Promise<void> {
     console.log(
       `\ntargets: params ${yes(targets.params.met)} (worst ${round(targets.params.worst)}), memory est. ${yes(targets.memoryEstimated.met)} (worst ${round(targets.memoryEstimated.worst)}), memory measured ${yes(targets.memoryMeasured.met)} (worst ${round(targets.memoryMeasured.worst)}), fidelity >= ControlNet on ${targets.fidelity.wins} of ${targets.fidelity.conditions} conditions (${yes(targets.fidelity.met)}${targets.fidelity.complete ? '' : '; not all 3 conditions measured'})`,
     );
+    for (const v of targets.fidelity.perCondition)
+      if (v.cscAboveFloor === false || v.controlNetAboveFloor === false)
+        console.log(
+          `note: ${v.condition}: ${[v.cscAboveFloor === false ? 'the CSC-Tuner' : null, v.controlNetAboveFloor === false ? 'the ControlNet' : null].filter(Boolean).join(' and ')} did no better than no control; train longer before reading the comparison`,
+        );
     if (composition)
       console.log(
         `\ncomposition (${composition.images} figures): depth RMSE none ${round(composition.depthRmse.none, 2)}, depth alone ${round(composition.depthRmse.alone, 2)}, with pose ${round(composition.depthRmse.withPose, 2)}${style ? `, with pose + style ${round(composition.depthRmse.withPoseAndStyle, 2)}` : ''}; pose PCK none ${round(composition.posePck.none)}, pose alone ${round(composition.posePck.alone)}, with depth ${round(composition.posePck.withDepth)}${style ? `, with depth + style ${round(composition.posePck.withDepthAndStyle)}` : ''}`,
@@ -556,6 +566,7 @@ export default async function (args: string[]): Promise<void> {
         },
         tunersDir: dirs.tuners,
         reuseTuners: o.tuners !== null,
+        memoryMeasuredAtBatch: o.batch,
         styleTuner: o.styleTuner,
         skipped: [...o.skip],
       },

@@ -109,6 +109,9 @@ export interface ConditionVerdict {
   controlnet: number | null;
   none: number | null;
   cscAtLeastControlNet: boolean | null;
+  /** Strictly more faithful than no control: whether the control works at all (ties at the floor say nothing). */
+  cscAboveFloor: boolean | null;
+  controlNetAboveFloor: boolean | null;
 }
 
 /** One verdict per condition kind; several experiments of a kind (canny sources) are averaged. */
@@ -123,13 +126,18 @@ export function conditionVerdicts(summaries: readonly ExperimentSummary[]): Cond
     };
     const csc = avg('csc');
     const controlnet = avg('controlnet');
+    const none = avg('none');
+    const aboveFloor = (v: number | null) =>
+      v === null || none === null ? null : v !== none && atLeastAsFaithful(metric, v, none) === true;
     return {
       condition,
       metric,
       csc,
       controlnet,
-      none: avg('none'),
+      none,
       cscAtLeastControlNet: atLeastAsFaithful(metric, csc, controlnet),
+      cscAboveFloor: aboveFloor(csc),
+      controlNetAboveFloor: aboveFloor(controlnet),
     };
   });
 }

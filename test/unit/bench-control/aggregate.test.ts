@@ -104,6 +104,23 @@ describe('comparisons and targets', () => {
     expect(v[0]!.csc).toBeCloseTo(0.35);
     expect(v[0]!.controlnet).toBeCloseTo(0.3);
     expect(v[0]!.cscAtLeastControlNet).toBe(true);
+    expect(v[0]!.cscAboveFloor).toBe(true);
+    expect(v[0]!.controlNetAboveFloor).toBe(true);
+  });
+
+  it('says when a method does no better than no control (a tie at the floor is not control)', () => {
+    const [depth] = conditionVerdicts([summary('depth', 'depth', 'depthRmse', [40, 40, 45])]);
+    expect(depth).toMatchObject({
+      cscAtLeastControlNet: true,
+      cscAboveFloor: false,
+      controlNetAboveFloor: false,
+    });
+    const [pose] = conditionVerdicts([summary('pose', 'pose', 'posePck', [0.2, null, 0.3])]);
+    expect(pose).toMatchObject({
+      cscAtLeastControlNet: null,
+      cscAboveFloor: null,
+      controlNetAboveFloor: true,
+    });
   });
 
   it('meets the targets with 2 of 3 conditions and ratios at the limits, and names the worst ratio', () => {
