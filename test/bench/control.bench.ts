@@ -167,7 +167,7 @@ async function runExperiment(
     log(
       `${experiment.name}: ${cscRun.path} holds ${csc.params.count()} parameters, the default CSC-Tuner measured for memory ${cscRun.cost.parameterCount}`,
     );
-  const judge = await createJudge(experiment.condition);
+  const judge = await createJudge(experiment.condition, model.manifest.imageSize);
   const scores: Record<MethodName, ImageScore[]> = { none: [], csc: [], controlnet: [] };
   const pictures: ExperimentResult['pictures'] = [];
   const t0 = performance.now();
@@ -249,8 +249,9 @@ async function runComposition(
   pose: { result: ExperimentResult; csc: CscTuner },
   style: ScTuner | null,
 ) {
-  const depthJudge = await createJudge('depth');
-  const poseJudge = await createJudge('pose');
+  const size = depth.result.pictures[0]!.condition.map.width;
+  const depthJudge = await createJudge('depth', size);
+  const poseJudge = await createJudge('pose', size);
   const scores = {
     both: { depth: [] as ImageScore[], pose: [] as ImageScore[] },
     styled: { depth: [] as ImageScore[], pose: [] as ImageScore[] },

@@ -21,7 +21,7 @@ import {
   planeFromRgba,
   posePck,
 } from '../../../main/engine/eval/control-metrics.ts';
-import { type RgbaImage, readImage } from '../../../main/engine/io/image.ts';
+import { type RgbaImage, readImage, resizeImage } from '../../../main/engine/io/image.ts';
 import { EXTRACTOR_SETTINGS, readPairedCondition } from '../../../main/engine/train/condition-maps.ts';
 import { parseOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
 import type { ConditionKind, ImageScore } from './aggregate.ts';
@@ -62,12 +62,21 @@ export async function edgeF1ByRegion(
   return { inside: inside.f1, outside: outside.f1 };
 }
 
-export async function createJudge(condition: ConditionKind): Promise<FidelityJudge> {
+/** The held-out picture at the size pictures are generated at (the model's), stretched if it differs. */
+async function pictureAt(file: string, size: number): Promise<RgbaImage> {
+  const picture = await readImage(file);
+  return picture.width === size && picture.height === size
+    ? picture
+    : resizeImage(picture, size, size, 'fill');
+}
+
+/** A judge for pictures of `size` × `size` pixels (the model's): condition maps are made at that size. */
+export async function createJudge(condition: ConditionKind, size: number): Promise<FidelityJudge> {
   if (condition === 'canny')
     return {
       condition,
       async load(sample) {
-        return { sample, map: await cannyMap(await readImage(sample.file)) };
+        return { sample, map: await cannyMap(await pictureAt(sample.file, size)) };
       },
       async score(c, generated) {
         const s = edgeF1(planeFromRgba(c.map), planeFromRgba(await cannyMap(generated)));
@@ -100,13 +109,14 @@ export async function createJudge(condition: ConditionKind): Promise<FidelityJud
   return {
     condition,
     async load(sample) {
-      const picture = await readImage(sample.file);
       const path = paired(sample, 'pose');
+      const picture = await readImage(sample.file);
+      // Keypoints stay on the picture's canvas; PCK scales the detection onto it.
       const { document } = parseOpenPoseJson(await readFile(path, 'utf8'), {
         name: path,
         defaultCanvas: { width: picture.width, height: picture.height },
       });
-      return { sample, map: await readPairedCondition(path, picture.width, picture.height), pose: document };
+      return { sample, map: await readPairedCondition(path, size, size), pose: document };
     },
     async score(c, generated) {
       const detected = await annotate('pose', generated, { estimator: 'figures' });

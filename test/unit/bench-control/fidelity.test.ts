@@ -38,7 +38,7 @@ async function sampleWith(picture: RgbaImage, depthMap?: RgbaImage) {
 
 describe('control bench fidelity judges', () => {
   it('canny: a picture scores F1 1 against its own edges, a blank one 0', async () => {
-    const judge = await createJudge('canny');
+    const judge = await createJudge('canny', 64);
     const picture = scene(0);
     const condition = await judge.load(await sampleWith(picture));
     expect(await judge.score(condition, picture)).toMatchObject({ metric: 'edgeF1', f1: 1 });
@@ -49,6 +49,9 @@ describe('control bench fidelity judges', () => {
     expect(f1).toBeGreaterThan(0);
     expect(f1).toBeLessThan(1);
     await judge.dispose();
+    // A model of another size gets maps at its size.
+    const small = await createJudge('canny', 32);
+    expect((await small.load(await sampleWith(picture))).map.width).toBe(32);
   });
 
   it('depth: the paired map is read, the generated picture estimated by the figure-world network', async () => {
@@ -58,7 +61,7 @@ describe('control bench fidelity judges', () => {
     const depth = await estimator.estimate(picture);
     estimator.dispose?.();
     const ownDepth = grayToRgba(depthMapToLevels(depth), depth.width, depth.height);
-    const judge = await createJudge('depth');
+    const judge = await createJudge('depth', 64);
     const condition = await judge.load(await sampleWith(picture, ownDepth));
     expect(condition.map.data).toEqual(ownDepth.data);
     const before = tf.memory().numTensors;
