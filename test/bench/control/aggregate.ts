@@ -2,7 +2,8 @@
 // the CSC-Tuner / ControlNet cost ratios, and issue 11's targets (≤ 8 % of ControlNet's parameters,
 // ≤ 0.7 × its training memory, fidelity at least ControlNet's on 2 of the 3 conditions).
 
-export type MethodName = 'none' | 'csc' | 'controlnet';
+export const METHOD_NAMES = ['none', 'csc', 'controlnet'] as const;
+export type MethodName = (typeof METHOD_NAMES)[number];
 export type ConditionKind = 'canny' | 'depth' | 'pose';
 export type FidelityMetric = 'edgeF1' | 'depthRmse' | 'posePck';
 

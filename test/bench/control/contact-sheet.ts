@@ -12,6 +12,9 @@ export interface SheetStyle {
   background: [number, number, number];
 }
 
+/** Rows of a benchmark contact sheet (its first held-out conditions). */
+export const SHEET_ROWS = 8;
+
 export const DEFAULT_SHEET_STYLE: SheetStyle = { scale: 2, gap: 4, background: [24, 24, 24] };
 
 export interface SheetLayout {
