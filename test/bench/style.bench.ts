@@ -232,6 +232,11 @@ export default async function (args: string[]): Promise<void> {
   const realNoto = new ClassifiedSet(classifier);
   await classifyReal(realTwemoji, twemoji, dataSize, 64);
   await classifyReal(realNoto, noto, dataSize, 64);
+  // The target style on other emoji (the training split's first pictures): where a tuner that
+  // learned the style perfectly, without copying, would sit.
+  const twemojiTrain = readSplit(datasetDir, 'train').slice(0, chosen.length);
+  const realTwemojiTrain = new ClassifiedSet(classifier);
+  await classifyReal(realTwemojiTrain, twemojiTrain, dataSize, 64);
   timings.classifyRealSeconds = seconds(t0);
 
   const generated = {} as Record<Variant, ClassifiedSet>;
@@ -263,8 +268,13 @@ export default async function (args: string[]): Promise<void> {
   t0 = performance.now();
   const twemojiStats = realTwemoji.stats();
   const notoStats = realNoto.stats();
+  const trainStats = realTwemojiTrain.stats();
   const fd = {
     realNotoVsRealTwemoji: frechetDistance(notoStats, twemojiStats),
+    realTwemojiTrain: {
+      toTwemoji: frechetDistance(trainStats, twemojiStats),
+      toNoto: frechetDistance(trainStats, notoStats),
+    },
     ...Object.fromEntries(
       VARIANTS.map((v) => {
         const stats = generated[v].stats();
@@ -274,7 +284,10 @@ export default async function (args: string[]): Promise<void> {
         ];
       }),
     ),
-  } as { realNotoVsRealTwemoji: number } & Record<Variant, { toTwemoji: number; toNoto: number }>;
+  } as { realNotoVsRealTwemoji: number; realTwemojiTrain: { toTwemoji: number; toNoto: number } } & Record<
+    Variant,
+    { toTwemoji: number; toNoto: number }
+  >;
   timings.frechetSeconds = seconds(t0);
 
   const heads = HEADS.filter((h) => classifier.headNames.includes(h));
@@ -288,8 +301,9 @@ export default async function (args: string[]): Promise<void> {
   const prompt = {
     realTwemoji: accuracy(realTwemoji, twemoji),
     realNoto: accuracy(realNoto, noto),
+    realTwemojiTrain: accuracy(realTwemojiTrain, twemojiTrain),
     ...Object.fromEntries(VARIANTS.map((v) => [v, accuracy(generated[v], twemoji)])),
-  } as Record<'realTwemoji' | 'realNoto' | Variant, Record<string, PromptAccuracy>>;
+  } as Record<'realTwemoji' | 'realNoto' | 'realTwemojiTrain' | Variant, Record<string, PromptAccuracy>>;
 
   // Contact sheet: a row per held-out caption (different categories first):
   // Noto picture | Twemoji picture | base × seeds | SC × seeds | LoRA × seeds.
@@ -341,51 +355,45 @@ export default async function (args: string[]): Promise<void> {
   timings.totalSeconds = seconds(started);
 
   const acc = (v: keyof typeof prompt, head: string) => prompt[v][head]?.accuracy ?? '-';
-  const stat = (v: Variant) => (v === 'base' ? null : record.tuners[v]);
   console.log(
     `\nStyle tuning on Twemoji (${record.images} pictures, ${record.budget.steps} steps at batch ${record.budget.batch}, lr ${record.budget.lr}, seed ${record.budget.seed}, LoRA rank ${record.budget.rank}, tuner scale ${scale}); ${chosen.length} held-out captions.`,
   );
   console.log(
     'FD: Fréchet distance in the eval classifier feature space (lower = closer; it shrinks as the picture count grows).',
   );
+  const row = (
+    pictures: string,
+    accuracyOf: keyof typeof prompt,
+    toTwemoji: number | null,
+    toNoto: number | null,
+    variant: Variant | null,
+  ) => {
+    const trained = variant === null || variant === 'base' ? null : record.tuners[variant];
+    return {
+      pictures,
+      'FD to Twemoji': toTwemoji ?? '-',
+      'FD to Noto': toNoto ?? '-',
+      'Twemoji FD removed': trained && toTwemoji !== null ? shareRemoved(fd.base.toTwemoji, toTwemoji) : '-',
+      'category acc': acc(accuracyOf, 'emoji_category'),
+      'subcategory acc': acc(accuracyOf, 'emoji_subcategory'),
+      params: variant === null ? '-' : (trained?.parameterCount ?? 0),
+      'step peak MiB': mib(trained?.peakStepBytes ?? null),
+      'state MiB': mib(trained?.stateBytes ?? null),
+      'train s': trained?.trainSeconds ?? '-',
+    };
+  };
   console.log(
     table([
-      {
-        pictures: 'real Noto (held-out)',
-        'FD to Twemoji': fd.realNotoVsRealTwemoji,
-        'FD to Noto': '-',
-        'Twemoji FD removed': '-',
-        'category acc': acc('realNoto', 'emoji_category'),
-        'subcategory acc': acc('realNoto', 'emoji_subcategory'),
-        params: '-',
-        'step peak MiB': '-',
-        'state MiB': '-',
-        'train s': '-',
-      },
-      {
-        pictures: 'real Twemoji (held-out)',
-        'FD to Twemoji': '-',
-        'FD to Noto': fd.realNotoVsRealTwemoji,
-        'Twemoji FD removed': '-',
-        'category acc': acc('realTwemoji', 'emoji_category'),
-        'subcategory acc': acc('realTwemoji', 'emoji_subcategory'),
-        params: '-',
-        'step peak MiB': '-',
-        'state MiB': '-',
-        'train s': '-',
-      },
-      ...VARIANTS.map((v) => ({
-        pictures: VARIANT_LABEL[v],
-        'FD to Twemoji': fd[v].toTwemoji,
-        'FD to Noto': fd[v].toNoto,
-        'Twemoji FD removed': v === 'base' ? '-' : shareRemoved(fd.base.toTwemoji, fd[v].toTwemoji),
-        'category acc': acc(v, 'emoji_category'),
-        'subcategory acc': acc(v, 'emoji_subcategory'),
-        params: stat(v)?.parameterCount ?? 0,
-        'step peak MiB': mib(stat(v)?.peakStepBytes ?? null),
-        'state MiB': mib(stat(v)?.stateBytes ?? null),
-        'train s': stat(v)?.trainSeconds ?? '-',
-      })),
+      row('real Noto (held-out)', 'realNoto', fd.realNotoVsRealTwemoji, null, null),
+      row('real Twemoji (held-out)', 'realTwemoji', null, fd.realNotoVsRealTwemoji, null),
+      row(
+        'real Twemoji (training split)',
+        'realTwemojiTrain',
+        fd.realTwemojiTrain.toTwemoji,
+        fd.realTwemojiTrain.toNoto,
+        null,
+      ),
+      ...VARIANTS.map((v) => row(VARIANT_LABEL[v], v, fd[v].toTwemoji, fd[v].toNoto, v)),
     ]),
   );
   const sc = record.tuners.sc;
