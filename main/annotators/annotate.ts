@@ -10,7 +10,7 @@ import { createDepthEstimator, depthMapToLevels } from './depth/depth-estimator.
 import { describeZodIssues } from './depth/depth-model-config.ts';
 import { fitImage, resolveOutputSize } from './fit.ts';
 import { grayToRgba } from './gray.ts';
-import { poseAnnotation } from './pose/pose-annotator.ts';
+import { POSE_ESTIMATORS, poseAnnotation } from './pose/pose-annotator.ts';
 import { scribbleStrokes } from './scribble.ts';
 
 export const ANNOTATOR_KINDS = ['canny', 'pose', 'depth', 'scribble'] as const;
@@ -36,6 +36,8 @@ export const cannyOptionsSchema = z.strictObject({
 
 export const poseOptionsSchema = z.strictObject({
   ...sizeOptions,
+  /** 'movenet' for photos (default); 'figures' for the embedded model's figure-world pictures. */
+  estimator: z.enum(POSE_ESTIMATORS).default('movenet'),
   minKeypointScore: z.number().min(0).max(1).default(0.3),
   minPersonScore: z.number().min(0).max(1).default(0.2),
   maxPeople: z.number().int().min(1).max(6).default(6),

@@ -19,7 +19,12 @@ export function annotatorOptions(req: MethodParams<'annotate'>): AnnotatorOption
     case 'canny':
       return { ...size, low: req.low, high: req.high };
     case 'pose':
-      return { ...size, minKeypointScore: req.minConfidence, maxPeople: req.maxPeople };
+      return {
+        ...size,
+        minKeypointScore: req.minConfidence,
+        maxPeople: req.maxPeople,
+        ...(req.estimator ? { estimator: req.estimator } : {}),
+      };
     case 'depth':
       return {
         ...size,

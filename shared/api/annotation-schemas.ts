@@ -23,6 +23,8 @@ export const AnnotateRequest = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('pose'),
     image: ImageBase64,
+    /** 'movenet' for photos (default); 'figures' for the embedded model's figure-world pictures. */
+    estimator: z.enum(['movenet', 'figures']).optional(),
     /** Keypoints below this confidence are left out, not guessed. */
     minConfidence: z.number().min(0).max(1).default(0.3),
     maxPeople: z.number().int().min(1).max(6).default(6),
@@ -31,7 +33,10 @@ export const AnnotateRequest = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('depth'),
     image: ImageBase64,
-    /** Estimator by name ("grayscale": the picture's luminance is the depth; "model": a user model). */
+    /**
+     * Estimator by name ("grayscale": the picture's luminance is the depth; "figures": the network
+     * for the embedded model's figure-world pictures; "model": a user model).
+     */
     estimator: z.string().min(1).max(200).optional(),
     /** Folder or file of a user-provided depth model (estimator "model"); null: none. */
     model: z.string().min(1).max(4096).nullable().default(null),

@@ -44,9 +44,9 @@ export const annotateCommand: CliCommand = {
     'scedit annotate --kind canny|pose|depth|scribble <image> --out map.png [options]',
     '  --size N | WxH          map size (default: the picture size); --fit cover|contain|fill (default cover)',
     '  canny:    --low 100 --high 200 [--blur <sigma>] [--l2] [--gray]',
-    '  pose:     [--json pose.json] [--min-score 0.3] [--max-people 6] [--models <folder>]',
+    '  pose:     [--estimator movenet|figures] [--json pose.json] [--min-score 0.3] [--max-people 6] [--models <folder>]',
     'scedit annotate --kind pose --from-json pose.json --out map.png [--size N | WxH]   (draw an OpenPose JSON)',
-    '  depth:    [--estimator grayscale|model] [--model <folder or file>] [--invert]',
+    '  depth:    [--estimator grayscale|figures|model] [--model <folder or file>] [--invert]',
     '  scribble: [--source auto|sketch|photo] [--threshold 0..255] [--stroke-width 3]',
   ].join('\n'),
   async run(args) {
@@ -105,6 +105,7 @@ export const annotateCommand: CliCommand = {
       set('minKeypointScore', numberFlag(values['min-score'], '--min-score'));
       set('maxPeople', numberFlag(values['max-people'], '--max-people'));
       set('modelsFolder', values.models);
+      set('estimator', values.estimator);
     } else if (kind === 'depth') {
       set('estimator', values.estimator ?? (values.model ? 'model' : undefined));
       set('model', values.model);
