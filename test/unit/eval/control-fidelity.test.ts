@@ -62,6 +62,8 @@ describe('control fidelity of one picture', () => {
     expect(self.metric).toBe('pck');
     expect(self.value).toBeGreaterThan(0.8);
     expect((await controlFidelity({ kind: 'pose', map, pose }, blank)).value).toBe(0);
+    const figures = await controlFidelity({ kind: 'pose', map, pose }, picture, { poseEstimator: 'figures' });
+    expect(figures.value).toBeGreaterThan(0.8);
     await expect(controlFidelity({ kind: 'pose', map }, picture)).rejects.toThrow(
       /needs the condition keypoints/,
     );
