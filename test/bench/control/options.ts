@@ -26,7 +26,10 @@ export interface ControlBenchOptions {
   genSteps: number;
   guidance: number;
   sampler: SamplerName;
-  /** A folder of tuner files to reuse (those missing are trained and saved there); null: train all. */
+  /**
+   * A folder of tuner files to reuse (those missing are trained and saved there); null: train all.
+   * A file the bench trained is reused only when its record names these settings and base model.
+   */
   tuners: string | null;
   modelDir: string | null;
   /** An SC-Tuner file (style) added to the composition experiment's depth + pose generation. */

@@ -52,6 +52,23 @@ export interface MethodRun {
   memory: { estimated: number; measuredStepPeak: number; optimiserMoments: number; frozenWeights: number };
 }
 
+/**
+ * Why a file the bench trained earlier does not answer this run (other settings or base model), or
+ * null when it does. Files without a record (brought by the user) are taken as they are.
+ */
+export function staleRecord(
+  record: TrainingRecord,
+  settings: TrainSettings,
+  modelHash: string,
+): string | null {
+  if (record.baseModel.hash !== modelHash) return `for another base model (${record.baseModel.id})`;
+  const keys = Object.keys(settings) as (keyof TrainSettings)[];
+  const differ = keys.filter((k) => record.settings[k] !== settings[k]);
+  return differ.length
+    ? `with other settings (${differ.map((k) => `${k} ${record.settings[k]}, now ${settings[k]}`).join('; ')})`
+    : null;
+}
+
 export function tunerFile(dir: string, experiment: string, kind: TrainedKind): string {
   return join(dir, `${experiment}-${kind}.safetensors`);
 }
@@ -128,13 +145,20 @@ export async function trainOrReuse(o: MethodRunOptions): Promise<MethodRun> {
   const recordPath = recordFile(o.tunersDir, experiment, kind);
   const dataFolder = join(o.workDir, 'data', experiment);
   let record: TrainingRecord | null = null;
-  const reused = o.reuse && existsSync(path);
+  let reused = o.reuse && existsSync(path);
   if (reused) {
     record = existsSync(recordPath) ? (JSON.parse(readFileSync(recordPath, 'utf8')) as TrainingRecord) : null;
-    o.log(
-      `${experiment} ${kind}: reusing ${path}${record ? '' : ' (no training record beside it: time unknown)'}`,
-    );
-  } else {
+    const stale = record ? staleRecord(record, settings, model.hash) : null;
+    if (stale) {
+      o.log(`${experiment} ${kind}: ${path} was trained ${stale}; training it again`);
+      reused = false;
+      record = null;
+    } else
+      o.log(
+        `${experiment} ${kind}: reusing ${path}${record ? '' : ' (no training record beside it: time unknown)'}`,
+      );
+  }
+  if (!reused) {
     writeTrainingFolder(dataFolder, o.trainSamples, condition === 'canny' ? null : condition);
     const outDir = join(o.workDir, 'runs', `${experiment}-${kind}`);
     rmSync(outDir, { recursive: true, force: true });
