@@ -209,6 +209,12 @@ export default async function (args: string[]): Promise<void> {
         tunersDir: dirs.tuners,
         reuseTuners: o.tuners !== null,
         memoryMeasuredAtBatch: o.batch,
+        // What measures the generated pictures: controlFidelity's defaults (main/engine/eval/control-fidelity.ts).
+        measuredWith: {
+          canny: 'canny 100/200 on the generated picture, edge F1 with 1 px tolerance',
+          depth: "the 'figures' depth network, RMSE in levels after a least-squares scale and shift",
+          pose: 'MoveNet keypoints, PCK@0.1 of the condition pose box, pooled over keypoints',
+        },
         styleTuner: o.styleTuner,
         skipped: [...o.skip],
       },

@@ -1,39 +1,27 @@
-// How each condition is given to the tuners and measured on the generated picture, with the same
-// annotators the trainer uses: canny edges (100/200) extracted from the held-out picture and from
-// the generated one (edge F1, 1 px); the renderer's exact depth map given, the figure-world depth
-// network's estimate of the generated picture measured against it (RMSE after scale + shift); the
-// OpenPose JSON drawn as the skeleton map, the figure-world pose network's detection measured
-// against its keypoints (PCK@0.1).
+// How each condition is given to the tuners, and the per-picture score of a generated picture
+// (controlFidelity, main/engine/eval/control-fidelity.ts: canny 100/200 edges with F1 at 1 px, the
+// figure-world depth network's estimate with RMSE after scale + shift, detected keypoints with
+// PCK@0.1). Conditions: canny edges extracted from the held-out picture with the settings training
+// uses; the renderer's exact depth map; the OpenPose JSON drawn as the skeleton map.
 import { readFile } from 'node:fs/promises';
 import { annotate } from '../../../main/annotators/annotate.ts';
-import { registerBuiltinDepthEstimators } from '../../../main/annotators/depth/builtin-depth-estimators.ts';
-import {
-  createDepthEstimator,
-  type DepthEstimator,
-  depthMapToLevels,
-} from '../../../main/annotators/depth/depth-estimator.ts';
+import { grayToRgba } from '../../../main/annotators/gray.ts';
 import { releasePoseDetectors } from '../../../main/annotators/pose/pose-annotator.ts';
-import {
-  depthRmse,
-  edgeF1,
-  edgeF1InsideOutside,
-  type PlaneMap,
-  planeFromRgba,
-  posePck,
-} from '../../../main/engine/eval/control-metrics.ts';
+import { type ControlCondition, controlFidelity } from '../../../main/engine/eval/control-fidelity.ts';
+import type { PlaneMap } from '../../../main/engine/eval/control-metrics.ts';
 import { type RgbaImage, readImage, resizeImage } from '../../../main/engine/io/image.ts';
 import { EXTRACTOR_SETTINGS, readPairedCondition } from '../../../main/engine/train/condition-maps.ts';
-import { parseOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
+import { type PoseDocument, parseOpenPoseJson } from '../../../shared/pose/openpose-json.ts';
 import type { ConditionKind, ImageScore } from './aggregate.ts';
 import type { DatasetSample } from './datasets.ts';
 
 /** A held-out condition: the map the tuners read, and what the generated picture is measured against. */
 export interface HeldoutCondition {
   sample: DatasetSample;
-  /** RGB condition map at the picture's size. */
+  /** RGB condition map at the generated pictures' size. */
   map: RgbaImage;
   /** Pose only: the condition's keypoints. */
-  pose?: import('../../../shared/pose/openpose-json.ts').PoseDocument;
+  pose?: PoseDocument;
 }
 
 export interface FidelityJudge {
@@ -48,18 +36,24 @@ export async function cannyMap(image: RgbaImage): Promise<RgbaImage> {
   return (await annotate('canny', image, EXTRACTOR_SETTINGS.canny as { low: number; high: number })).map;
 }
 
-/** Edge F1 inside and outside a mask (≥ 128 inside), both edge maps made by `cannyMap`. */
+function controlCondition(kind: ConditionKind, c: HeldoutCondition): ControlCondition {
+  return { kind, map: c.map, pose: c.pose };
+}
+
+/** Edge F1 inside and outside a mask (≥ 128 inside). */
 export async function edgeF1ByRegion(
   condition: HeldoutCondition,
   generated: RgbaImage,
   mask: PlaneMap,
 ): Promise<{ inside: number; outside: number }> {
-  const { inside, outside } = edgeF1InsideOutside(
-    planeFromRgba(condition.map),
-    planeFromRgba(await cannyMap(generated)),
-    mask,
-  );
-  return { inside: inside.f1, outside: outside.f1 };
+  const region = grayToRgba(Uint8Array.from(mask.values), mask.width, mask.height);
+  const f = await controlFidelity(controlCondition('canny', condition), generated, { region });
+  return { inside: f.inside!.f1, outside: f.outside!.f1 };
+}
+
+/** Condition keypoints present (what PCK divides by), over every person. */
+export function visibleKeypoints(doc: PoseDocument): number {
+  return doc.people.reduce((n, p) => n + p.body.filter((k) => k !== null).length, 0);
 }
 
 /** The held-out picture at the size pictures are generated at (the model's), stretched if it differs. */
@@ -72,59 +66,35 @@ async function pictureAt(file: string, size: number): Promise<RgbaImage> {
 
 /** A judge for pictures of `size` × `size` pixels (the model's): condition maps are made at that size. */
 export async function createJudge(condition: ConditionKind, size: number): Promise<FidelityJudge> {
-  if (condition === 'canny')
-    return {
-      condition,
-      async load(sample) {
-        return { sample, map: await cannyMap(await pictureAt(sample.file, size)) };
-      },
-      async score(c, generated) {
-        const s = edgeF1(planeFromRgba(c.map), planeFromRgba(await cannyMap(generated)));
-        return { metric: 'edgeF1', f1: s.f1, precision: s.precision, recall: s.recall };
-      },
-      async dispose() {},
-    };
-  if (condition === 'depth') {
-    registerBuiltinDepthEstimators();
-    const estimator: DepthEstimator = await createDepthEstimator('figures');
-    return {
-      condition,
-      async load(sample) {
-        const picture = await readImage(sample.file);
-        return {
-          sample,
-          map: await readPairedCondition(paired(sample, 'depth'), picture.width, picture.height),
-        };
-      },
-      async score(c, generated) {
-        const depth = await estimator.estimate(generated);
-        const estimate = { width: depth.width, height: depth.height, values: depthMapToLevels(depth) };
-        return { metric: 'depthRmse', rmse: depthRmse(planeFromRgba(c.map), estimate).rmse };
-      },
-      async dispose() {
-        estimator.dispose?.();
-      },
-    };
-  }
+  const load = async (sample: DatasetSample): Promise<HeldoutCondition> => {
+    if (condition === 'canny') return { sample, map: await cannyMap(await pictureAt(sample.file, size)) };
+    const path = paired(sample, condition);
+    if (condition === 'depth') return { sample, map: await readPairedCondition(path, size, size) };
+    const picture = await readImage(sample.file);
+    // Keypoints stay on the picture's canvas; PCK scales the detection onto it.
+    const { document } = parseOpenPoseJson(await readFile(path, 'utf8'), {
+      name: path,
+      defaultCanvas: { width: picture.width, height: picture.height },
+    });
+    return { sample, map: await readPairedCondition(path, size, size), pose: document };
+  };
+  const score = async (c: HeldoutCondition, generated: RgbaImage): Promise<ImageScore> => {
+    const f = await controlFidelity(controlCondition(condition, c), generated);
+    if (condition === 'canny') {
+      const e = f.edges!;
+      return { metric: 'edgeF1', f1: e.f1, precision: e.precision, recall: e.recall };
+    }
+    if (condition === 'depth') return { metric: 'depthRmse', rmse: f.value };
+    // PCK pools keypoints over pictures: found = PCK × the condition's visible keypoints.
+    const visible = visibleKeypoints(c.pose!);
+    return { metric: 'posePck', found: visible ? Math.round(f.value * visible) : 0, visible };
+  };
   return {
     condition,
-    async load(sample) {
-      const path = paired(sample, 'pose');
-      const picture = await readImage(sample.file);
-      // Keypoints stay on the picture's canvas; PCK scales the detection onto it.
-      const { document } = parseOpenPoseJson(await readFile(path, 'utf8'), {
-        name: path,
-        defaultCanvas: { width: picture.width, height: picture.height },
-      });
-      return { sample, map: await readPairedCondition(path, size, size), pose: document };
-    },
-    async score(c, generated) {
-      const detected = await annotate('pose', generated, { estimator: 'figures' });
-      const s = posePck(c.pose!, detected.pose!);
-      return { metric: 'posePck', found: s.found, visible: s.visible };
-    },
+    load,
+    score,
     async dispose() {
-      await releasePoseDetectors();
+      if (condition === 'pose') await releasePoseDetectors();
     },
   };
 }

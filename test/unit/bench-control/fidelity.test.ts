@@ -8,7 +8,7 @@ import { createDepthEstimator, depthMapToLevels } from '../../../main/annotators
 import { grayToRgba } from '../../../main/annotators/gray.ts';
 import { initBackend } from '../../../main/engine/backend.ts';
 import { type RgbaImage, writePng } from '../../../main/engine/io/image.ts';
-import { createJudge } from '../../bench/control/fidelity.ts';
+import { createJudge, visibleKeypoints } from '../../bench/control/fidelity.ts';
 import { blankImage, paint } from '../annotators/synthetic-images.ts';
 
 beforeAll(async () => {
@@ -73,5 +73,18 @@ describe('control bench fidelity judges', () => {
     expect((other as { rmse: number }).rmse).toBeGreaterThan(5);
     await judge.dispose();
     await expect(judge.load(await sampleWith(picture))).rejects.toThrow(/lists no depth map/);
+  });
+
+  it('pose: counts the condition keypoints PCK divides by, over every person', () => {
+    const k = { x: 1, y: 2, confidence: 1 };
+    const body = (n: number) => Array.from({ length: 18 }, (_, i) => (i < n ? k : null));
+    expect(
+      visibleKeypoints({
+        canvasWidth: 64,
+        canvasHeight: 64,
+        people: [{ body: body(13) }, { body: body(2) }],
+      }),
+    ).toBe(15);
+    expect(visibleKeypoints({ canvasWidth: 64, canvasHeight: 64, people: [] })).toBe(0);
   });
 });
