@@ -2,8 +2,9 @@
 // the whole run (4 conditions x CSC-Tuner + ControlNet training, then 3 generations per held-out
 // condition, composition and region experiments) stays under an hour on 2 idle CPU cores (wasm, one
 // thread). Measured at batch 8 while the embedded model's training shared the cores: a CSC-Tuner
-// step 1.6 s, a ControlNet step 2.6 s, a 20-step picture about 5 s; idle cores run about 3x faster,
-// so 8 runs of 200 steps (~35 min) and ~190 pictures (~6 min) plus caching fit.
+// step 1.6 s, a ControlNet step 2.6 s, a 20-step picture 4-5 s; sharing slowed the embedded
+// trainer's own steps 1.6x, so on idle cores: 4 x 200 x (1.0 + 1.6) s ≈ 35 min of training, about
+// 190 pictures ≈ 10 min, caching latents and maps ≈ 2 min.
 import { parseArgs } from 'node:util';
 import { SAMPLER_NAMES, type SamplerName } from '../../../main/engine/diffusion/samplers.ts';
 
