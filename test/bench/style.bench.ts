@@ -33,12 +33,11 @@ import {
 import type { TunerMix } from '../../main/engine/tuners/composition.ts';
 import { CLASSIFIER_DIR, loadEvalClassifier } from './quality/classifier.ts';
 import { frechetDistance } from './quality/frechet.ts';
-import type { BatchGenerateOptions } from './quality/generate-batch.ts';
+import { type BatchGenerateOptions, generateBatch } from './quality/generate-batch.ts';
 import { type HeldoutSample, loadPictures, readHeldout, seededPermutation } from './quality/heldout.ts';
 import { as8bit, contactSheet, type PromptAccuracy, promptAccuracy } from './quality/metrics.ts';
 import { table } from './stats.ts';
 import { ClassifiedSet } from './style/classified-set.ts';
-import { generateMixedBatch } from './style/generate-mixed.ts';
 import { pickSheetRows, promptLabels, shareRemoved, sheetCells } from './style/style-measures.ts';
 import {
   loadStyleTuners,
@@ -246,7 +245,7 @@ export default async function (args: string[]): Promise<void> {
     t0 = performance.now();
     const set = new ClassifiedSet(classifier);
     for (let i = 0; i < captions.length; i += genBatch) {
-      const pictures = await generateMixedBatch(
+      const pictures = await generateBatch(
         model,
         captions.slice(i, i + genBatch),
         seeds.slice(i, i + genBatch),
@@ -330,7 +329,7 @@ export default async function (args: string[]): Promise<void> {
     const parts: tf.Tensor4D[] = [];
     for (let i = 0; i < rowCaptions.length; i += genBatch)
       parts.push(
-        await generateMixedBatch(
+        await generateBatch(
           model,
           rowCaptions.slice(i, i + genBatch),
           rowSeeds.slice(i, i + genBatch),

@@ -9,6 +9,7 @@ import { type NoiseSource, seededNoise } from '../../../main/engine/diffusion/no
 import { type SamplerName, sample, startSample } from '../../../main/engine/diffusion/samplers.ts';
 import { samplerSigmas } from '../../../main/engine/diffusion/sigmas.ts';
 import type { LatentDiffusionModel } from '../../../main/engine/pipeline/latent-diffusion-model.ts';
+import { type PreparedMix, prepareMix, type TunerMix } from '../../../main/engine/tuners/composition.ts';
 
 export interface BatchGenerateOptions {
   steps: number;
@@ -35,12 +36,15 @@ export function perPictureNoise(seeds: readonly number[]): NoiseSource {
   };
 }
 
-/** [B, size, size, 3] in [-1, 1]; the caller disposes it. */
+/** [B, size, size, 3] in [-1, 1]; the caller disposes it. `mix`: tuners (an SC-Tuner's scale, a
+ * LoRA's, condition tuners), applied through the studio's prepareMix as generate() does; omitted or
+ * null, the base model. */
 export async function generateBatch(
   model: LatentDiffusionModel,
   prompts: readonly string[],
   seeds: readonly number[],
   options: BatchGenerateOptions,
+  mix: TunerMix | null = null,
 ): Promise<tf.Tensor4D> {
   if (prompts.length !== seeds.length || prompts.length === 0)
     throw new Error(
@@ -50,17 +54,22 @@ export async function generateBatch(
   const f = model.vaeFactor;
   const cond = model.text.encode([...prompts]);
   const uncond = model.text.emptyContext();
+  let prepared: PreparedMix | null = null;
   let xT: tf.Tensor | null = null;
   try {
+    prepared = mix ? prepareMix(mix) : null;
+    const tuned = prepared;
+    // Condition tuners may be active for part of the run only; the mix follows the step.
+    let progress = 0;
     const predict = guidedPredictor(
       (xIn, t, context) =>
-        tf.tidy(() =>
-          model.unet.forward(
-            xIn as tf.Tensor4D,
-            tf.fill([xIn.shape[0]!], t) as tf.Tensor1D,
-            context as tf.Tensor3D,
-          ),
-        ),
+        tf.tidy(() => {
+          const tVec = tf.fill([xIn.shape[0]!], t) as tf.Tensor1D;
+          const x = xIn as tf.Tensor4D;
+          return tuned
+            ? tuned.forward(model.unet, x, tVec, context as tf.Tensor3D, progress)
+            : model.unet.forward(x, tVec, context as tf.Tensor3D);
+        }),
       { cond, uncond, scale: options.guidance },
     );
     const sigmas = samplerSigmas(model.schedule, options.steps, {
@@ -75,6 +84,9 @@ export async function generateBatch(
       sigmas,
       {
         rng: noise,
+        callback: (info) => {
+          progress = (info.step + 1) / options.steps;
+        },
       },
     );
     const pictures = model.vae.decodeDiffusionLatents(latents as tf.Tensor4D);
@@ -82,6 +94,7 @@ export async function generateBatch(
     return pictures;
   } finally {
     xT?.dispose();
+    prepared?.dispose();
     cond.dispose();
     uncond.dispose();
   }

@@ -1,6 +1,6 @@
-// The style bench's batched generation with a tuner mix makes, per picture, what generate() makes
-// alone with the same mix (an SC-Tuner, a LoRA), and with no mix what the quality bench's
-// generateBatch makes; it frees what it makes and leaves no LoRA attached. On the PyTorch-exported
+// Batched generation with a tuner mix (the style bench's pictures) makes, per picture, what
+// generate() makes alone with the same mix (an SC-Tuner, a LoRA); it frees what it makes and
+// leaves no LoRA attached. On the PyTorch-exported
 // fixture model (16 px), so this stays fast.
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,7 +16,6 @@ import type { TunerMix } from '../../../main/engine/tuners/composition.ts';
 import { LoraTuner } from '../../../main/engine/tuners/lora.ts';
 import { ScTuner } from '../../../main/engine/tuners/sc-tuner.ts';
 import { generateBatch } from '../../../test/bench/quality/generate-batch.ts';
-import { generateMixedBatch } from '../../../test/bench/style/generate-mixed.ts';
 
 const MODEL = fileURLToPath(new URL('../../integration/embedded-model/fixture/model', import.meta.url));
 const OPTIONS = { steps: 3, guidance: 2, sampler: 'euler_a' as const };
@@ -51,20 +50,13 @@ afterAll(() => {
 });
 
 describe('batched generation with a tuner mix (style bench)', () => {
-  it('without a mix makes what generateBatch makes', async () => {
-    const mine = await generateMixedBatch(model, PROMPTS, SEEDS, OPTIONS, null);
-    const theirs = await generateBatch(model, PROMPTS, SEEDS, OPTIONS);
-    expect(maxDiff(mine, theirs)).toBeLessThan(1e-5);
-    tf.dispose([mine, theirs]);
-  });
-
   for (const [name, mixOf] of [
     ['an SC-Tuner', (): TunerMix => ({ sc: [{ tuner: sc, scale: 0.7 }], csc: [] })],
     ['a LoRA', (): TunerMix => ({ sc: [], csc: [], lora: [{ tuner: lora, scale: 0.7 }] })],
   ] as const) {
     it(`with ${name} makes each picture as generate() does alone with that mix, and changes it`, async () => {
-      const base = await generateMixedBatch(model, PROMPTS, SEEDS, OPTIONS, null);
-      const batch = await generateMixedBatch(model, PROMPTS, SEEDS, OPTIONS, mixOf());
+      const base = await generateBatch(model, PROMPTS, SEEDS, OPTIONS, null);
+      const batch = await generateBatch(model, PROMPTS, SEEDS, OPTIONS, mixOf());
       expect(maxDiff(base, batch)).toBeGreaterThan(0.05);
       for (let b = 0; b < PROMPTS.length; b++) {
         const alone = await generate(model, {
@@ -90,15 +82,15 @@ describe('batched generation with a tuner mix (style bench)', () => {
 
   it('frees every tensor but the pictures, detaches the LoRA, and checks its arguments', async () => {
     const mix: TunerMix = { sc: [{ tuner: sc, scale: 1 }], csc: [], lora: [{ tuner: lora, scale: 1 }] };
-    const plain = await generateMixedBatch(model, ['x'], [1], OPTIONS, null);
-    (await generateMixedBatch(model, ['x'], [1], OPTIONS, mix)).dispose();
+    const plain = await generateBatch(model, ['x'], [1], OPTIONS, null);
+    (await generateBatch(model, ['x'], [1], OPTIONS, mix)).dispose();
     const before = tf.memory().numTensors;
-    (await generateMixedBatch(model, ['x'], [1], OPTIONS, mix)).dispose();
+    (await generateBatch(model, ['x'], [1], OPTIONS, mix)).dispose();
     expect(tf.memory().numTensors).toBe(before);
-    const after = await generateMixedBatch(model, ['x'], [1], OPTIONS, null);
+    const after = await generateBatch(model, ['x'], [1], OPTIONS, null);
     expect(maxDiff(plain, after)).toBe(0);
     tf.dispose([plain, after]);
-    await expect(generateMixedBatch(model, ['a', 'b'], [1], OPTIONS, null)).rejects.toThrow(
+    await expect(generateBatch(model, ['a', 'b'], [1], OPTIONS, null)).rejects.toThrow(
       /2 prompts and 1 seeds/,
     );
   });
