@@ -130,6 +130,35 @@ def load_checkpoint(path):
     return torch.load(path, map_location="cpu")
 
 
+class StepWindow:
+    """The training loops' periodic bookkeeping: every `every` steps one log line with the window's
+    mean values and median step seconds (which also drives the thread policy), a checkpoint every
+    `checkpoint_minutes`, and the --max-minutes deadline."""
+
+    def __init__(self, log, threads, lr_of, checkpoint, checkpoint_minutes, max_minutes=None, every=50):
+        self.log, self.threads, self.lr_of, self.checkpoint = log, threads, lr_of, checkpoint
+        self.checkpoint_s, self.every = 60 * checkpoint_minutes, every
+        self.started = self.last_save = time.time()
+        self.deadline = None if max_minutes is None else self.started + 60 * max_minutes
+        self.values, self.seconds = [], []
+
+    def after_step(self, step, step_s, **values):
+        """Call once per finished step; returns True when the --max-minutes deadline has passed."""
+        self.values.append(values)
+        self.seconds.append(step_s)
+        if step % self.every == 0:
+            n = len(self.values)
+            median = sorted(self.seconds)[n // 2]
+            means = {k: sum(v[k] for v in self.values) / n for k in self.values[0]}
+            self.log(step=step, **means, step_s=median, lr=self.lr_of(step), threads=self.threads.current)
+            self.threads.update(median)
+            self.values, self.seconds = [], []
+        if time.time() - self.last_save > self.checkpoint_s:
+            self.checkpoint()
+            self.last_save = time.time()
+        return self.deadline is not None and time.time() > self.deadline
+
+
 class Log:
     """Appends JSON lines (machine-readable) and echoes a short line to stdout."""
 

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import torch
 
-from common import (AutoencoderKL, Log, PackedImages, StopFlag, TextTransformer, ThreadPolicy, UNet, adamw, batch_rng, hold_lock,
+from common import (AutoencoderKL, Log, PackedImages, StepWindow, StopFlag, TextTransformer, ThreadPolicy, UNet, adamw, batch_rng, hold_lock,
                     load_checkpoint, load_json, lr_at, save_atomic)
 
 
@@ -151,8 +151,7 @@ def main():
 
     end = min(args.steps or recipe["steps"], recipe["steps"])
     stop = StopFlag()
-    started = last_save = time.time()
-    window = []
+    window = StepWindow(log, threads, lambda s: lr_at(s, recipe), checkpoint, full["runtime"]["checkpointMinutes"], args.max_minutes)
     unet.train()
     text.train()
     while step < end and not stop.stop:
@@ -170,18 +169,8 @@ def main():
         loss.backward()
         opt.step()
         ema.update([unet, text], step)
-        window.append((loss.item(), time.perf_counter() - t0))
         step += 1
-        if step % 50 == 0:
-            n = len(window)
-            log(step=step, loss=sum(w[0] for w in window) / n, step_s=sorted(w[1] for w in window)[n // 2],
-                lr=lr_at(step, recipe), threads=threads.current)
-            threads.update(sorted(w[-1] for w in window)[n // 2])
-            window = []
-        if time.time() - last_save > 60 * full["runtime"]["checkpointMinutes"]:
-            checkpoint()
-            last_save = time.time()
-        if args.max_minutes is not None and time.time() - started > 60 * args.max_minutes:
+        if window.after_step(step, time.perf_counter() - t0, loss=loss.item()):
             break
     checkpoint()
     log(event="done" if step >= recipe["steps"] else "stopped", step=step)

@@ -10,7 +10,8 @@ import time
 import numpy as np
 import torch
 
-from common import AutoencoderKL, Log, PackedImages, StopFlag, adamw, batch_rng, hold_lock, load_checkpoint, ThreadPolicy, load_json, lr_at, psnr, save_atomic
+from common import (AutoencoderKL, Log, PackedImages, StepWindow, StopFlag, ThreadPolicy, adamw, batch_rng, hold_lock, load_checkpoint,
+                    load_json, lr_at, psnr, save_atomic)
 
 
 def vae_loss(vae, x, recipe, generator=None):
@@ -93,8 +94,7 @@ def main():
 
     end = min(args.steps or recipe["steps"], recipe["steps"])
     stop = StopFlag()
-    started = last_save = time.time()
-    window = []
+    window = StepWindow(log, threads, lambda s: lr_at(s, recipe), checkpoint, full["runtime"]["checkpointMinutes"], args.max_minutes)
     vae.train()
     while step < end and not stop.stop:
         rng = batch_rng(recipe["seed"], step)
@@ -102,20 +102,10 @@ def main():
         generator = torch.Generator().manual_seed(int(rng.integers(0, 2**62)))
         t0 = time.perf_counter()
         loss, parts = vae_step(vae, opt, train.images(idx), recipe, step, generator)
-        window.append((loss, parts["l1"], parts["kl"], time.perf_counter() - t0))
         step += 1
-        if step % 50 == 0:
-            n = len(window)
-            log(step=step, loss=sum(w[0] for w in window) / n, l1=sum(w[1] for w in window) / n,
-                kl=sum(w[2] for w in window) / n, step_s=sorted(w[3] for w in window)[n // 2], lr=lr_at(step, recipe), threads=threads.current)
-            threads.update(sorted(w[-1] for w in window)[n // 2])
-            window = []
         if step % recipe["evalEvery"] == 0 or step == end:
             log(step=step, heldout_psnr_db=heldout_psnr(vae, heldout, recipe["evalImages"], by_source=True))
-        if time.time() - last_save > 60 * full["runtime"]["checkpointMinutes"]:
-            checkpoint()
-            last_save = time.time()
-        if args.max_minutes is not None and time.time() - started > 60 * args.max_minutes:
+        if window.after_step(step, time.perf_counter() - t0, loss=loss, l1=parts["l1"], kl=parts["kl"]):
             break
     checkpoint()
     log(event="done" if step >= recipe["steps"] else "stopped", step=step)

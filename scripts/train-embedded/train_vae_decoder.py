@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from common import (AutoencoderKL, Log, PackedImages, StopFlag, ThreadPolicy, adamw, batch_rng, hold_lock, load_checkpoint,
+from common import (AutoencoderKL, Log, PackedImages, StepWindow, StopFlag, ThreadPolicy, adamw, batch_rng, hold_lock, load_checkpoint,
                     load_json, lr_at, save_atomic)
 from train_vae import heldout_psnr
 
@@ -76,8 +76,7 @@ def main():
 
     end = min(args.steps or recipe["steps"], recipe["steps"])
     stop = StopFlag()
-    started = last_save = time.time()
-    window = []
+    window = StepWindow(log, threads, lambda s: lr_at(s, recipe), checkpoint, full["runtime"]["checkpointMinutes"], args.max_minutes)
     vae.train()
     w = recipe["loss"]
     while step < end and not stop.stop:
@@ -96,20 +95,10 @@ def main():
         loss = w["l1"] * l1 + w["mse"] * mse
         loss.backward()
         opt.step()
-        window.append((loss.item(), time.perf_counter() - t0))
         step += 1
-        if step % 50 == 0:
-            n = len(window)
-            log(step=step, loss=sum(v[0] for v in window) / n, step_s=sorted(v[1] for v in window)[n // 2],
-                lr=lr_at(step, recipe), threads=threads.current)
-            threads.update(sorted(v[1] for v in window)[n // 2])
-            window = []
         if step % recipe["evalEvery"] == 0 or step == end:
             log(step=step, heldout_psnr_db=heldout_psnr(vae, heldout, recipe["evalImages"], by_source=True))
-        if time.time() - last_save > 60 * full["runtime"]["checkpointMinutes"]:
-            checkpoint()
-            last_save = time.time()
-        if args.max_minutes is not None and time.time() - started > 60 * args.max_minutes:
+        if window.after_step(step, time.perf_counter() - t0, loss=loss.item()):
             break
     checkpoint()
     log(event="done" if step >= recipe["steps"] else "stopped", step=step)
