@@ -6,6 +6,7 @@ import { migration0003 } from './0003-training-runs.ts';
 import { migration0004 } from './0004-generations.ts';
 import { migration0005 } from './0005-search.ts';
 import { migration0006 } from './0006-history-paging.ts';
+import { migration0007 } from './0007-shipped-tuner-offers.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration0001,
@@ -14,6 +15,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0004,
   migration0005,
   migration0006,
+  migration0007,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
