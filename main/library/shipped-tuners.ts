@@ -1,0 +1,130 @@
+// Offers the tuners that come with the studio to a library: each shipped file not yet offered to
+// this library is checked (sha256 against the manifest, then the tuner inspector) and imported
+// with the manifest's name, tags (plus "shipped") and notes. An offer is remembered in the
+// library (shipped_tuner_offers), so a second start adds nothing and a shipped tuner the artist
+// deleted stays deleted. A missing, changed or broken file is skipped with a warning that names it;
+// the others still register. Nothing here throws: a broken manifest is a warning too, so the
+// library always opens.
+import { join } from 'node:path';
+import { sha256File } from '../engine/io/file-hash.ts';
+import type { Library } from './library.ts';
+import type { ShippedTunerEntry } from './shipped-tuners-manifest.ts';
+import { loadShippedTunersManifest, shippedTunersDir } from './shipped-tuners-manifest.ts';
+import type { TunerInspector } from './tuner-inspector.ts';
+import { inspectTunerFile } from './tuner-inspector.ts';
+
+export const SHIPPED_TAG = 'shipped';
+
+export interface ShippedTunersOptions {
+  /** The shipped tuners' folder; default shippedTunersDir() (null: none). */
+  dir?: string | null;
+  inspector?: TunerInspector;
+}
+
+export interface ShippedTunersReport {
+  /** The folder read, or null when shipped tuners are off. */
+  dir: string | null;
+  /** Tuners added to the library by this call. */
+  registered: { file: string; tunerId: number; name: string }[];
+  /** Files that were the library's already (the artist imported the same bytes): only recorded. */
+  alreadyPresent: { file: string; tunerId: number }[];
+  /** Shipped files not registered, and why; they are tried again on the next start. */
+  skipped: { file: string; reason: string }[];
+  /** One line per problem, each naming the file: the skipped files and a broken manifest. */
+  warnings: string[];
+}
+
+function offeredHashes(library: Library): Set<string> {
+  return new Set(library.db.prepare('SELECT file_hash FROM shipped_tuner_offers').pluck().all() as string[]);
+}
+
+function recordOffer(library: Library, entry: ShippedTunerEntry): void {
+  library.db
+    .prepare('INSERT OR IGNORE INTO shipped_tuner_offers (file_hash, file_name) VALUES (?, ?)')
+    .run(entry.sha256, entry.file);
+}
+
+/** An error's message without the path it starts with (the warning names the file already). */
+function reasonOf(err: unknown, path: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.startsWith(`${path}: `) ? message.slice(path.length + 2) : message;
+}
+
+/** Why the file at `path` must not be registered as `entry`, or null when it may. */
+async function fileProblem(path: string, entry: ShippedTunerEntry, inspect: TunerInspector) {
+  let hash: string;
+  try {
+    hash = await sha256File(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'the file is missing' : `cannot be read (${code ?? reasonOf(err, path)})`;
+  }
+  if (hash !== entry.sha256)
+    return `its sha256 is ${hash}, the manifest says ${entry.sha256} (the file was changed or damaged)`;
+  let info: Awaited<ReturnType<TunerInspector>>;
+  try {
+    info = await inspect(path);
+  } catch (err) {
+    return `not a usable tuner file: ${reasonOf(err, path)}`;
+  }
+  const want = `${entry.kind}${entry.condition ? ` (${entry.condition})` : ''}`;
+  const got = `${info.kind}${info.condition ? ` (${info.condition})` : ''}`;
+  if (want !== got) return `the file is a ${got} tuner, the manifest says ${want}`;
+  return null;
+}
+
+export async function registerShippedTuners(
+  library: Library,
+  options: ShippedTunersOptions = {},
+): Promise<ShippedTunersReport> {
+  const dir = options.dir === undefined ? shippedTunersDir() : options.dir;
+  const report: ShippedTunersReport = { dir, registered: [], alreadyPresent: [], skipped: [], warnings: [] };
+  if (dir === null) return report;
+  let manifest: Awaited<ReturnType<typeof loadShippedTunersManifest>>;
+  try {
+    manifest = await loadShippedTunersManifest(dir);
+  } catch (err) {
+    report.warnings.push(`shipped tuners not registered: ${(err as Error).message}`);
+    return report;
+  }
+  if (!manifest) return report;
+  let offered: Set<string>;
+  try {
+    offered = offeredHashes(library);
+  } catch (err) {
+    report.warnings.push(`shipped tuners not registered: ${(err as Error).message}`);
+    return report;
+  }
+  const inspect = options.inspector ?? inspectTunerFile;
+  for (const entry of manifest.tuners) {
+    if (offered.has(entry.sha256)) continue;
+    const path = join(dir, entry.file);
+    const skip = (reason: string) => {
+      report.skipped.push({ file: path, reason });
+      report.warnings.push(`shipped tuner "${entry.name}" (${path}) not registered: ${reason}`);
+    };
+    const problem = await fileProblem(path, entry, inspect);
+    if (problem) {
+      skip(problem);
+      continue;
+    }
+    try {
+      const result = await library.importTuner(path, {
+        name: entry.name,
+        tags: [...entry.tags, SHIPPED_TAG],
+        notes: entry.notes,
+        // Inside the import's transaction: the tuner and its offer are committed together.
+        onStage: (stage) => {
+          if (stage === 'inserting') recordOffer(library, entry);
+        },
+      });
+      if (result.alreadyPresent) {
+        recordOffer(library, entry);
+        report.alreadyPresent.push({ file: path, tunerId: result.tuner.id });
+      } else report.registered.push({ file: path, tunerId: result.tuner.id, name: result.tuner.name });
+    } catch (err) {
+      skip(reasonOf(err, path));
+    }
+  }
+  return report;
+}
