@@ -16,7 +16,7 @@ import {
   TUNER_TRAINING_DEFAULTS,
   trainTuner,
 } from '../engine/train/train-tuner.ts';
-import { CscTuner } from '../engine/tuners/csc-tuner.ts';
+import { CscTuner, preHintPlan } from '../engine/tuners/csc-tuner.ts';
 import { ScTuner } from '../engine/tuners/sc-tuner.ts';
 import type { EngineTrainRequest, EngineTrainResult, JobContext } from './engine-host.ts';
 import { workerModel } from './generate-task.ts';
@@ -51,6 +51,7 @@ export async function runTrainScanTask(req: MethodParams<'trainScan'>): Promise<
           batchSize: 1,
           resolution,
           condition: req.kind === 'csc',
+          hintPlan: tuner instanceof CscTuner ? preHintPlan(tuner.config) : undefined,
           ema: false,
         },
         availableTrainingMemory(tf.getBackend()),

@@ -15,12 +15,34 @@ export interface MemoryEstimateInput {
   resolution: number;
   /** Condition tuners also keep their hint cascade on the tape. */
   condition: boolean;
+  /**
+   * The condition's hint cascade, layer by layer (a CSC-Tuner's preHintPlan): sizes what it keeps.
+   * Without it the cascade is taken as ControlNet's, 64 channels at full resolution.
+   */
+  hintPlan?: readonly HintLayer[];
   ema: boolean;
   /** What trains, which decides what the tape holds (default: an SC/CSC-Tuner on the skips). */
   method?: TrainingMethod;
 }
 
 export type TrainingMethod = 'skip-tuner' | 'lora' | 'controlnet';
+
+export interface HintLayer {
+  width: number;
+  stride: number;
+}
+
+/** Floats per sample a hint cascade keeps: each layer's convolution output and its activation. */
+function hintActivations(resolution: number, plan: readonly HintLayer[] | undefined): number {
+  if (!plan) return 64 * resolution * resolution;
+  let side = resolution;
+  let total = 0;
+  for (const layer of plan) {
+    side /= layer.stride;
+    total += 2 * layer.width * side * side;
+  }
+  return total;
+}
 
 export interface MemoryEstimate {
   bytes: number;
@@ -90,7 +112,7 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
     perSample +=
       encoderOnTape(input, transformer) * (method === 'controlnet' ? CONTROLNET_ENCODER_FACTOR : 1);
   if (method === 'controlnet') perSample += skipValues;
-  if (input.condition) perSample += 64 * resolution * resolution;
+  if (input.condition) perSample += hintActivations(resolution, input.hintPlan);
   const activations =
     perSample * batchSize * FLOAT * TAPE_OVERHEAD + TAPE_WEIGHT_COPIES[method] * unet.params.count() * FLOAT;
   return { bytes: weights + trainingState + activations, parts: { weights, trainingState, activations } };

@@ -162,6 +162,7 @@ export async function trainTuner(
         condition: takesCondition(options.kind),
         ema: options.emaDecay !== null,
         method: tuner.memoryMethod,
+        hintPlan: tuner.hintPlan ?? undefined,
       },
       options.availableMemory ?? availableTrainingMemory(tf.getBackend()),
     );

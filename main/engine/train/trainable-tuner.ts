@@ -8,12 +8,12 @@ import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts
 import { saveBaseline } from '../tuners/baseline-file.ts';
 import type { TunerMix } from '../tuners/composition.ts';
 import { ControlNet } from '../tuners/controlnet.ts';
-import { CscTuner, type CscTunerConfig, defaultCscTunerConfig } from '../tuners/csc-tuner.ts';
+import { CscTuner, type CscTunerConfig, defaultCscTunerConfig, preHintPlan } from '../tuners/csc-tuner.ts';
 import { LoraTuner } from '../tuners/lora.ts';
 import { ScTuner } from '../tuners/sc-tuner.ts';
 import { type BaseModelRef, saveTuner } from '../tuners/tuner-file.ts';
 import { controlNetObjective, loraObjective } from './baseline-objectives.ts';
-import type { TrainingMethod } from './memory-estimate.ts';
+import type { HintLayer, TrainingMethod } from './memory-estimate.ts';
 import type { DiffusionBatch } from './sample-stream.ts';
 import { skipTunerObjective } from './skip-tuner-objective.ts';
 import type { TrainingObjective } from './trainer.ts';
@@ -44,6 +44,8 @@ export interface TrainableTuner {
   /** The tuner's settings as plain data (fingerprints, lineage). */
   readonly config: unknown;
   readonly memoryMethod: TrainingMethod;
+  /** A CSC-Tuner's hint cascade (what its training keeps of the condition); null for the others. */
+  readonly hintPlan: readonly HintLayer[] | null;
   objective(): TrainingObjective<DiffusionBatch>;
   /** The mix that generates with this tuner; `condition` [1, H, W, 3] for condition kinds. */
   previewMix(condition: tf.Tensor4D | null): TunerMix;
@@ -82,6 +84,7 @@ export function createTrainableTuner(model: LatentDiffusionModel, o: TrainableOp
         parameterCount: tuner.params.count(),
         config: tuner.config,
         memoryMethod: 'skip-tuner',
+        hintPlan: tuner instanceof CscTuner ? preHintPlan(tuner.config) : null,
         objective: () => skipTunerObjective(model, tuner),
         previewMix: (c) =>
           tuner instanceof CscTuner
@@ -100,6 +103,7 @@ export function createTrainableTuner(model: LatentDiffusionModel, o: TrainableOp
         parameterCount: tuner.params.count(),
         config: tuner.fileConfig(),
         memoryMethod: 'lora',
+        hintPlan: null,
         objective: () => loraObjective(model, tuner),
         previewMix: () => ({ sc: [], csc: [], lora: [{ tuner, scale: 1 }] }),
         save: (path, options) => saveBaseline(path, { kind: 'lora', tuner }, options),
@@ -120,6 +124,7 @@ export function createTrainableTuner(model: LatentDiffusionModel, o: TrainableOp
         parameterCount: tuner.parameterCount(),
         config: { ...tuner.config, condition },
         memoryMethod: 'controlnet',
+        hintPlan: null,
         objective: () => controlNetObjective(model, tuner),
         previewMix: (c) => ({
           sc: [],

@@ -115,7 +115,11 @@ export async function measureStepPeak(
       grads = objective.lossAndGrads(probe).grads;
     });
     tf.dispose(grads);
-    return { stepPeak: profile.peakBytes - before, parameterCount: tuner.parameterCount };
+    return {
+      stepPeak: profile.peakBytes - before,
+      parameterCount: tuner.parameterCount,
+      hintPlan: tuner.hintPlan,
+    };
   } finally {
     tuner.dispose();
     disposeBatch(probe);
@@ -228,7 +232,7 @@ export async function trainOrReuse(o: MethodRunOptions): Promise<MethodRun> {
     o.trainSamples.slice(0, settings.batch),
     condition === 'canny' ? null : condition,
   );
-  const { stepPeak, parameterCount } = await measureStepPeak(
+  const { stepPeak, parameterCount, hintPlan } = await measureStepPeak(
     model,
     kind,
     condition,
@@ -242,6 +246,7 @@ export async function trainOrReuse(o: MethodRunOptions): Promise<MethodRun> {
     batchSize: settings.batch,
     resolution: model.manifest.imageSize,
     condition: true,
+    hintPlan: hintPlan ?? undefined,
     ema: false,
     method: kind === 'csc' ? 'skip-tuner' : 'controlnet',
   });

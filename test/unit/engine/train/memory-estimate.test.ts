@@ -102,6 +102,7 @@ describe('training memory estimate', () => {
         batchSize: 4,
         resolution: size,
         condition: condition !== null,
+        hintPlan: tuner.hintPlan ?? undefined,
         ema: false,
         method: tuner.memoryMethod,
       });
