@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ['default'],
+    // Tests start from an empty library: the shipped tuners (assets/tuners) are off unless a test
+    // points SCEDIT_TUNERS_DIR (or the shippedTunersDir option) at a folder itself.
+    env: { SCEDIT_TUNERS_DIR: '' },
   },
 });

@@ -8,6 +8,7 @@ import { EngineWorker } from '../jobs/engine-worker-client.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
 import { resolveDataDir } from '../library/data-dir.ts';
 import { Library } from '../library/library.ts';
+import { registerShippedTuners, type ShippedTunersReport } from '../library/shipped-tuners.ts';
 import type { StudioContext, StudioHandlers, StudioMode } from './context.ts';
 import { dispatchCall } from './dispatch.ts';
 import { studioHandlers } from './handlers.ts';
@@ -25,10 +26,17 @@ export interface OpenStudioOptions {
   version?: string;
   /** Override handlers (tests use this to reach a method with a controlled failure). */
   handlers?: Partial<StudioHandlers>;
+  /** The shipped tuners' folder; default $SCEDIT_TUNERS_DIR, else assets/tuners (null: none). */
+  shippedTunersDir?: string | null;
 }
 
 export interface Studio {
   readonly context: StudioContext;
+  /**
+   * Offering the shipped tuners to the library (started on open; never rejects). Calls wait for
+   * it, so the first tuner list already has them; code reading the library directly awaits it.
+   */
+  readonly shippedTuners: Promise<ShippedTunersReport>;
   call(method: unknown, input: unknown, onProgress?: (progress: JobProgress) => void): Promise<unknown>;
   close(): Promise<void>;
 }
@@ -53,12 +61,20 @@ export function openStudio(options: OpenStudioOptions): Studio {
     trainingJobs: new Map(),
   };
   const handlers: StudioHandlers = { ...studioHandlers, ...options.handlers };
+  const shippedTuners = registerShippedTuners(library, { dir: options.shippedTunersDir }).then((report) => {
+    for (const warning of report.warnings) console.warn(`SCEdit Studio: ${warning}`);
+    return report;
+  });
   return {
     context,
-    call: (method, input, onProgress) => dispatchCall(handlers, context, method, input, { onProgress }),
+    shippedTuners,
+    call: async (method, input, onProgress) => {
+      await shippedTuners;
+      return dispatchCall(handlers, context, method, input, { onProgress });
+    },
     async close() {
       context.jobs.close();
-      await engine.stop();
+      await Promise.all([engine.stop(), shippedTuners]);
       library.close();
     },
   };

@@ -65,6 +65,8 @@ export const generateCommand: CliCommand = {
       throw new UsageError(`--sampler must be one of ${SAMPLERS.join(', ')}, got "${sampler}"`);
     const studio = openStudio({ mode: 'cli', dataDir: values['data-dir'] });
     try {
+      // A shipped tuner can be named on the first run, before the studio was ever opened.
+      await studio.shippedTuners;
       const tunerId = (ref: string) => {
         const found = studio.context.library.tuners.find(ref);
         if (!found) throw new Error(`no tuner in the library matches "${ref}" (see scedit tuners list)`);

@@ -2,6 +2,7 @@
 // everything else is main/library. Exit codes: 0 done, 1 failed (bad file, no such tuner), 2 usage.
 import { parseArgs } from 'node:util';
 import { Library } from '../../library/library.ts';
+import { registerShippedTuners } from '../../library/shipped-tuners.ts';
 import type { TunerQuery, TunerRecord, TunerSort } from '../../library/tuner-repository.ts';
 import { countFlag } from '../args.ts';
 import { type CliCommand, UsageError } from '../command.ts';
@@ -18,6 +19,8 @@ const USAGE = [
   '  delete  <tuner>',
   '<tuner> is an id, a file hash (or its first 6+ digits), or an exact name.',
   'The library lives in --data-dir, else $SCEDIT_DATA_DIR, else ~/.scedit-studio.',
+  'The tuners that come with the studio ($SCEDIT_TUNERS_DIR, else assets/tuners) join each library',
+  'once, tagged "shipped"; one you delete is not added again.',
   'Exit codes: 0 done, 1 failed (bad file, no such tuner), 2 wrong usage.',
 ].join('\n');
 
@@ -97,6 +100,9 @@ export const tunersCommand: CliCommand = {
 
     const lib = Library.open({ dataDir: values['data-dir'], checkIntegrity: false });
     try {
+      // The same library the studio shows: the shipped tuners are offered first (once per library).
+      const shipped = await registerShippedTuners(lib);
+      for (const warning of shipped.warnings) console.error(`scedit tuners: ${warning}`);
       switch (action) {
         case 'list': {
           const query: TunerQuery = {
