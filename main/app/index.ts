@@ -50,11 +50,12 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 app.whenReady().then(() => {
-  // Packaged, the embedded model and the shipped annotator networks live in resources/
-  // (electron-builder.yml's extraResources); the engine worker inherits this environment.
+  // Packaged, the embedded model, the shipped annotator networks and the shipped tuners live in
+  // resources/ (electron-builder.yml's extraResources); the engine worker inherits this environment.
   if (app.isPackaged) {
     process.env.SCEDIT_MODEL_DIR ??= join(process.resourcesPath, 'models', 'embedded');
     process.env.SCEDIT_ANNOTATORS_DIR ??= join(process.resourcesPath, 'annotators');
+    process.env.SCEDIT_TUNERS_DIR ??= join(process.resourcesPath, 'tuners');
   }
   studio = openStudio({
     mode: 'electron',

@@ -91,6 +91,9 @@ describe('electron-builder.yml', () => {
     expect(config.extraResources).toContainEqual(
       expect.objectContaining({ from: 'assets/annotators', to: 'annotators' }),
     );
+    expect(config.extraResources).toContainEqual(
+      expect.objectContaining({ from: 'assets/tuners', to: 'tuners' }),
+    );
     expect(config.electronFuses).toMatchObject({
       runAsNode: false,
       enableNodeOptionsEnvironmentVariable: false,
