@@ -2,6 +2,7 @@
 // torch.optim.AdamW computes it: p <- p (1 - lr wd); m, v moving moments; p <- p - lr m^ / (sqrt(v^) + eps).
 // tfjs-core's optimizers have no decoupled decay and hide their moments, which checkpoints need.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedAdamWUpdate } from '../kernels/adamw-update-op.ts';
 
 export interface AdamWConfig {
   beta1: number;
@@ -47,6 +48,21 @@ export class AdamW {
     tf.tidy(() => {
       this.variables.forEach((p, i) => {
         const g = grads[i]!;
+        const fused = fusedAdamWUpdate(p, this.m[i]!, this.v[i]!, g, {
+          beta1,
+          beta2,
+          eps,
+          lr,
+          weightDecay,
+          c1,
+          c2,
+        });
+        if (fused) {
+          this.m[i]!.assign(fused[1]);
+          this.v[i]!.assign(fused[2]);
+          p.assign(fused[0]);
+          return;
+        }
         const m = tf.add(tf.mul(this.m[i]!, beta1), tf.mul(g, 1 - beta1));
         const v = tf.add(tf.mul(this.v[i]!, beta2), tf.mul(tf.square(g), 1 - beta2));
         this.m[i]!.assign(m);

@@ -1,10 +1,12 @@
 // Our wasm kernels, registered over tfjs's stock ones. One file per kernel; this is the list.
 import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { adamwUpdateConfig } from './adamw-update.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input.ts';
+import { identityConfig } from './identity.ts';
 import { meanConfig } from './mean.ts';
 import { resizeNearestNeighborConfig } from './resize-nearest-neighbor.ts';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.ts';
@@ -15,11 +17,13 @@ import { rememberStockKernel, stockKernel } from './stock-kernels.ts';
 import { sumConfig } from './sum.ts';
 
 const overrides: KernelConfig[] = [
+  adamwUpdateConfig,
   batchMatMulConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  identityConfig,
   meanConfig,
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,
