@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openStudio, type Studio } from '../../../main/api/studio.ts';
-import type { TunerPage } from '../../../shared/api/library-schemas.ts';
+import type { MethodOutput } from '../../../shared/api/methods.ts';
 import { type ShippedFixture, writeShippedTuners } from '../../unit/library/shipped-tuners-fixture.ts';
 import { tempDir } from '../../unit/library/tuner-fixture.ts';
 
@@ -28,7 +28,7 @@ const start = () => {
   studio = openStudio({ mode: 'cli', dataDir: join(t.dir, 'data'), shippedTunersDir: shipped.dir });
   return studio;
 };
-const list = async (s: Studio) => (await s.call('tunersList', {})) as TunerPage;
+const list = async (s: Studio) => (await s.call('tunersList', {})) as MethodOutput<'tunersList'>;
 
 describe('openStudio and the shipped tuners', () => {
   it('lists them on the first call, and a deleted one stays deleted after a restart', async () => {
