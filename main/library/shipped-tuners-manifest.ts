@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CONDITION_KINDS } from '../../shared/api/common-schemas.ts';
 
 export const SHIPPED_TUNERS_FORMAT = 'scedit-studio.shipped-tuners/1';
 export const SHIPPED_TUNERS_ENV_VAR = 'SCEDIT_TUNERS_DIR';
@@ -26,8 +27,8 @@ export const ShippedTunerEntry = z
     file: FileName,
     name: z.string().trim().min(1).max(200),
     kind: z.enum(['sc', 'csc']),
-    /** The condition a CSC-Tuner reads (canny, depth, pose, …); absent for SC-Tuners. */
-    condition: z.string().trim().min(1).max(64).optional(),
+    /** The condition a CSC-Tuner reads; absent for SC-Tuners. */
+    condition: z.enum(CONDITION_KINDS).optional(),
     tags: z.array(z.string().trim().min(1).max(64)).max(32).default([]),
     notes: z.string().max(10_000).default(''),
     /** sha256 of the file's bytes, lower-case hex. */

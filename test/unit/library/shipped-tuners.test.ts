@@ -167,6 +167,13 @@ describe('registerShippedTuners', () => {
         /tuners\.0\.file: must be a file name/,
       ],
       [
+        JSON.stringify({
+          format: 'scedit-studio.shipped-tuners/1',
+          tuners: [{ ...shipped.canny, condition: 'sketch' }],
+        }),
+        /tuners\.0\.condition: Invalid option: expected one of "canny"\|"depth"\|"pose"\|"scribble"/,
+      ],
+      [
         JSON.stringify({ format: 'scedit-studio.shipped-tuners/1', tuners: [shipped.style, shipped.style] }),
         /same file ink-style\.safetensors as entry 0/,
       ],
