@@ -2,6 +2,7 @@
 import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { adamwUpdateConfig } from './adamw-update.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
+import { castConfig } from './cast.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.ts';
@@ -19,6 +20,7 @@ import { sumConfig } from './sum.ts';
 const overrides: KernelConfig[] = [
   adamwUpdateConfig,
   batchMatMulConfig,
+  castConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
