@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../../../main/engine/io/atomic-write.ts';
 import type { LatentDiffusionModel } from '../../../main/engine/pipeline/latent-diffusion-model.ts';
 import { scanTrainingFolder } from '../../../main/engine/train/dataset-scan.ts';
 import { FeatureCache } from '../../../main/engine/train/feature-cache.ts';
-import { estimateTrainingMemory } from '../../../main/engine/train/memory-estimate.ts';
+import { estimateTrainingMemory, type HintLayer } from '../../../main/engine/train/memory-estimate.ts';
 import { disposeBatch, SampleStream } from '../../../main/engine/train/sample-stream.ts';
 import { TUNER_TRAINING_DEFAULTS, trainTuner } from '../../../main/engine/train/train-tuner.ts';
 import { createTrainableTuner } from '../../../main/engine/train/trainable-tuner.ts';
@@ -93,7 +93,7 @@ export async function measureStepPeak(
   probeFolder: string,
   cacheDir: string,
   batch: number,
-): Promise<{ stepPeak: number; parameterCount: number }> {
+): Promise<{ stepPeak: number; parameterCount: number; hintPlan: readonly HintLayer[] | null }> {
   const scan = await scanTrainingFolder(probeFolder, {
     condition,
     canExtractCondition: condition === 'canny',
