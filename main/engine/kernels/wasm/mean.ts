@@ -1,4 +1,4 @@
-// Mean over any axes in one pass (see reduce-axes.ts); innermost-only reductions stay stock.
+// Mean over any axes with SIMD kernels (see chunked-sum.ts); innermost-only reductions stay stock.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   type KernelConfig,
@@ -8,8 +8,9 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
+import { chunkedSum } from './chunked-sum.ts';
 import { floatView, runStockKernel } from './kernel-call.ts';
-import { reducedShape, reducesInnermostOnly, sumOverAxes } from './reduce-axes.ts';
+import { reducedShape, reducesInnermostOnly } from './reduce-axes.ts';
 
 function mean(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: MeanAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -18,10 +19,13 @@ function mean(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: Me
   if (x.dtype !== 'float32' || reducesInnermostOnly(x.shape, axes) || util.sizeFromShape(x.shape) === 0) {
     return runStockKernel(backend, Mean, inputs, attrs as unknown as Record<string, never>);
   }
-  const out = backend.makeOutput(reducedShape(x.shape, axes, attrs.keepDims), 'float32');
+  const out = chunkedSum(backend, x, axes, reducedShape(x.shape, axes, attrs.keepDims));
+  if (!out) return runStockKernel(backend, Mean, inputs, attrs as unknown as Record<string, never>);
   let count = 1;
   for (const a of axes) count *= x.shape[a]!;
-  sumOverAxes(floatView(backend, x), x.shape, axes, floatView(backend, out), 1 / count);
+  // The sum is ours alone and small: scale it where it lies.
+  const values = floatView(backend, out);
+  for (let i = 0; i < values.length; i++) values[i] = values[i]! / count;
   return out;
 }
 

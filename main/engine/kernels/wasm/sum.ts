@@ -1,4 +1,4 @@
-// Sum over any axes in one pass (see reduce-axes.ts); innermost-only reductions stay stock.
+// Sum over any axes with SIMD kernels (see chunked-sum.ts); innermost-only reductions stay stock.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   type KernelConfig,
@@ -8,8 +8,9 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
-import { floatView, runStockKernel } from './kernel-call.ts';
-import { reducedShape, reducesInnermostOnly, sumOverAxes } from './reduce-axes.ts';
+import { chunkedSum } from './chunked-sum.ts';
+import { runStockKernel } from './kernel-call.ts';
+import { reducedShape, reducesInnermostOnly } from './reduce-axes.ts';
 
 function sum(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: SumAttrs }): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -18,9 +19,8 @@ function sum(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: Sum
   if (x.dtype !== 'float32' || reducesInnermostOnly(x.shape, axes) || util.sizeFromShape(x.shape) === 0) {
     return runStockKernel(backend, Sum, inputs, attrs as unknown as Record<string, never>);
   }
-  const out = backend.makeOutput(reducedShape(x.shape, axes, attrs.keepDims), 'float32');
-  sumOverAxes(floatView(backend, x), x.shape, axes, floatView(backend, out));
-  return out;
+  const out = chunkedSum(backend, x, axes, reducedShape(x.shape, axes, attrs.keepDims));
+  return out ?? runStockKernel(backend, Sum, inputs, attrs as unknown as Record<string, never>);
 }
 
 export const sumConfig: KernelConfig = {
