@@ -16,6 +16,8 @@ export interface TrainingSample {
   flipped: boolean;
   timestep: number;
   noiseSeed: number;
+  /** Trains with the empty prompt instead of its caption (caption dropout). */
+  captionDropped: boolean;
 }
 
 /** A batch as tensors; `dispose` frees them. */
@@ -51,7 +53,14 @@ export class SampleStream {
     readonly trainTimesteps: number,
     readonly flip: boolean,
     readonly batchSize = 1,
+    /**
+     * The share of samples that train with the empty prompt. A condition tuner trained only with
+     * captions that already describe the picture learns little from its map (ControlNet drops half).
+     */
+    readonly captionDropout = 0,
   ) {
+    if (!(captionDropout >= 0 && captionDropout <= 1))
+      throw new Error(`caption dropout must be between 0 and 1, got ${captionDropout}`);
     const slots = data.examples.flatMap((e, i) => Array.from({ length: e.repeats }, () => i));
     const byShape = new Map<string, number[]>();
     for (const [slot, example] of slots.entries()) {
@@ -103,7 +112,15 @@ export class SampleStream {
     const next = uniformStream(streamSeed(this.seed, SAMPLE_STREAM, index));
     const flipped = this.flip && next() < 0.5;
     const timestep = Math.min(this.trainTimesteps - 1, Math.floor(next() * this.trainTimesteps));
-    return { example, flipped, timestep, noiseSeed: streamSeed(this.seed, NOISE_STREAM, index) };
+    // Drawn last, so a run without dropout draws exactly what it drew before dropout existed.
+    const captionDropped = this.captionDropout > 0 && next() < this.captionDropout;
+    return {
+      example,
+      flipped,
+      timestep,
+      noiseSeed: streamSeed(this.seed, NOISE_STREAM, index),
+      captionDropped,
+    };
   }
 
   /** Samples first..first+size-1 as tensors. */
@@ -131,7 +148,7 @@ export class SampleStream {
       const e = d.examples[s.example]!;
       x0.set(s.flipped ? e.latentFlipped! : e.latent, k * latentSize);
       noise.set(seededNoise(s.noiseSeed).normal(latentSize), k * latentSize);
-      context.set(d.contexts[e.contextIndex]!, k * contextSize);
+      context.set(s.captionDropped ? d.emptyContext : d.contexts[e.contextIndex]!, k * contextSize);
       if (condition) condition.set(s.flipped ? e.conditionFlipped! : e.condition!, k * conditionSize);
     });
     return {

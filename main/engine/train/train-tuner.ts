@@ -55,6 +55,8 @@ export interface TunerTrainingOptions {
   /** Aspect-ratio buckets instead of square centre crops. */
   buckets?: boolean;
   flip: boolean;
+  /** The share of samples trained with the empty prompt (0 by default; ControlNet uses 0.5). */
+  captionDropout?: number;
   seed: number;
   emaDecay: number | null;
   downRatio: number;
@@ -196,6 +198,7 @@ export async function trainTuner(
       model.schedule.alphasCumprod.length,
       options.flip,
       options.batchSize,
+      options.captionDropout ?? 0,
     );
     const fingerprint = createHash('sha256')
       .update(
@@ -210,6 +213,7 @@ export async function trainTuner(
           schedule: options.schedule,
           warmup: options.warmupSteps,
           ema: options.emaDecay,
+          captionDropout: options.captionDropout || undefined,
         }),
       )
       .digest('hex')

@@ -45,6 +45,8 @@ export interface PreparedData {
   examples: TrainingExample[];
   /** One text embedding [T, D] per distinct caption. */
   contexts: Float32Array[];
+  /** The empty prompt's embedding [T, D]: what a sample trains with when its caption is dropped. */
+  emptyContext: Float32Array;
   contextShape: [number, number];
   /** Identifies the data and settings: a checkpoint only resumes on the same fingerprint. */
   fingerprint: string;
@@ -234,9 +236,13 @@ async function prepare(
     )
     .digest('hex')
     .slice(0, 32);
+  const empty = model.text.emptyContext(1);
+  const emptyContext = (await empty.data()) as Float32Array;
+  empty.dispose();
   return {
     examples,
     contexts,
+    emptyContext,
     contextShape,
     fingerprint,
   };

@@ -256,3 +256,49 @@ describe('resume', () => {
     expect(more.lossHistory).toHaveLength(3);
   });
 });
+
+describe('caption dropout', () => {
+  it('trains the asked share of samples with the empty prompt, the same ones for the same seed, and leaves runs without it unchanged', async () => {
+    const dir = await tempDir();
+    await patternFolder(join(dir, 'data'), 4);
+    const scan = await scanTrainingFolder(join(dir, 'data'));
+    const data = await prepareTrainingData(
+      model,
+      scan,
+      { resolution: 32, flip: false, condition: null },
+      new FeatureCache(null),
+    );
+    const empty = model.text.emptyContext(1);
+    expect(Array.from(data.emptyContext)).toEqual(Array.from(await empty.data()));
+    empty.dispose();
+    const without = new SampleStream(data, 9, 1000, false);
+    const withDrop = new SampleStream(data, 9, 1000, false, 1, 0.5);
+    const dropped: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const a = without.sample(i);
+      const b = withDrop.sample(i);
+      expect(a.captionDropped).toBe(false);
+      // Dropout is drawn after everything else: example, timestep and noise stay what they were.
+      expect({ ...b, captionDropped: false }).toEqual(a);
+      if (b.captionDropped) dropped.push(i);
+    }
+    expect(dropped.length / 400).toBeGreaterThan(0.4);
+    expect(dropped.length / 400).toBeLessThan(0.6);
+    const again = new SampleStream(data, 9, 1000, false, 1, 0.5);
+    expect(dropped.every((i) => again.sample(i).captionDropped)).toBe(true);
+
+    const i = dropped[0]!;
+    const batch = withDrop.batch(i, 1);
+    const kept = without.batch(i, 1);
+    const contextSize = data.contextShape[0] * data.contextShape[1];
+    expect(Array.from(await batch.context.data())).toEqual(Array.from(data.emptyContext));
+    expect(Array.from(await kept.context.data())).toEqual(
+      Array.from(data.contexts[data.examples[kept.samples[0]!.example]!.contextIndex]!).slice(0, contextSize),
+    );
+    disposeBatch(batch);
+    disposeBatch(kept);
+    expect(() => new SampleStream(data, 9, 1000, false, 1, 1.5)).toThrow(
+      /caption dropout must be between 0 and 1/,
+    );
+  });
+});
