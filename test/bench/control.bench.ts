@@ -197,6 +197,7 @@ export default async function (args: string[]): Promise<void> {
         steps: o.steps,
         batch: o.batch,
         lr: o.lr,
+        captionDropout: o.captionDropout,
         trainImages: o.trainImages,
         evalImages: o.evalImages,
         seed: o.seed,

@@ -62,11 +62,12 @@ export function pickSamples(
 /**
  * A flat training folder of `samples` (pictures, `.txt` captions, `conditions/<kind>/` maps) that
  * `scedit train` reads; files are hard links where the file system allows, else copies. The folder
- * is made anew each time, so it holds exactly these samples.
+ * is made anew each time, so it holds exactly these samples. A sample's `prefix` goes before its
+ * file name (two datasets share file stems).
  */
 export function writeTrainingFolder(
   dir: string,
-  samples: readonly DatasetSample[],
+  samples: readonly (DatasetSample & { prefix?: string })[],
   conditionKind: string | null,
 ): void {
   rmSync(dir, { recursive: true, force: true });
@@ -79,7 +80,7 @@ export function writeTrainingFolder(
     }
   };
   for (const s of samples) {
-    const name = basename(s.file);
+    const name = `${s.prefix ?? ''}${basename(s.file)}`;
     place(s.file, join(dir, name));
     writeFileAtomicSync(join(dir, `${basename(name, extname(name))}.txt`), s.caption);
     const map = conditionKind ? s.conditions[conditionKind] : undefined;

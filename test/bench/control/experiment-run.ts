@@ -46,6 +46,7 @@ export async function runExperiment(
     steps: o.steps,
     batch: o.batch,
     lr: o.lr,
+    captionDropout: o.captionDropout,
     seed: o.seed,
     trainImages: samples.train.length,
   };

@@ -19,6 +19,8 @@ export interface ControlBenchOptions {
   steps: number;
   batch: number;
   lr: number;
+  /** The share of training samples with the empty prompt, so the map, not the caption, is learned. */
+  captionDropout: number;
   /** Training pictures per condition (a seeded subset of the dataset's train split). */
   trainImages: number;
   /** Held-out conditions generated from per condition and method. */
@@ -42,6 +44,7 @@ export const CONTROL_BENCH_DEFAULTS = {
   steps: 200,
   batch: 8,
   lr: 1e-4,
+  captionDropout: 0.5,
   trainImages: 512,
   evalImages: 16,
   seed: 0,
@@ -78,6 +81,7 @@ export function parseControlBenchArgs(args: string[]): ControlBenchOptions {
         steps: { type: 'string', default: String(d.steps) },
         batch: { type: 'string', default: String(d.batch) },
         lr: { type: 'string', default: String(d.lr) },
+        'caption-dropout': { type: 'string', default: String(d.captionDropout) },
         'train-images': { type: 'string', default: String(d.trainImages) },
         'eval-images': { type: 'string', default: String(d.evalImages) },
         seed: { type: 'string', default: String(d.seed) },
@@ -97,6 +101,11 @@ export function parseControlBenchArgs(args: string[]): ControlBenchOptions {
   if (experiments.length === 0) throw new BenchUsageError('--conditions: name at least one');
   const lr = Number(values.lr);
   if (!(lr > 0 && lr < 1)) throw new BenchUsageError(`--lr must be a number in (0, 1), got "${values.lr}"`);
+  const captionDropout = Number(values['caption-dropout']);
+  if (!(captionDropout >= 0 && captionDropout <= 1))
+    throw new BenchUsageError(
+      `--caption-dropout must be a number from 0 to 1, got "${values['caption-dropout']}"`,
+    );
   const guidance = Number(values.guidance);
   if (!(guidance >= 0))
     throw new BenchUsageError(`--guidance must be a number >= 0, got "${values.guidance}"`);
@@ -112,6 +121,7 @@ export function parseControlBenchArgs(args: string[]): ControlBenchOptions {
     steps: positiveInt(values.steps, '--steps'),
     batch: positiveInt(values.batch, '--batch'),
     lr,
+    captionDropout,
     trainImages: positiveInt(values['train-images'], '--train-images'),
     evalImages: positiveInt(values['eval-images'], '--eval-images'),
     seed,

@@ -23,6 +23,8 @@ export interface TrainSettings {
   steps: number;
   batch: number;
   lr: number;
+  /** The share of samples trained with the empty prompt (both methods alike). */
+  captionDropout: number;
   seed: number;
   trainImages: number;
 }
@@ -185,6 +187,7 @@ export async function trainOrReuse(o: MethodRunOptions): Promise<MethodRun> {
         epochs: null,
         batchSize: settings.batch,
         lr: settings.lr,
+        captionDropout: settings.captionDropout,
         resolution: null,
         seed: settings.seed,
         downRatio: 1,

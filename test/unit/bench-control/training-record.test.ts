@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { staleRecord, type TrainingRecord, tunerFile } from '../../bench/control/training.ts';
 
-const settings = { steps: 200, batch: 8, lr: 1e-4, seed: 0, trainImages: 512 };
+const settings = { steps: 200, batch: 8, lr: 1e-4, captionDropout: 0.5, seed: 0, trainImages: 512 };
 const record: TrainingRecord = {
   kind: 'csc',
   condition: 'depth',
