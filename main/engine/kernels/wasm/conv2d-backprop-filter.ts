@@ -12,6 +12,13 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { filterGradientPads } from './conv-operands.ts';
+import {
+  filterGradientByGemm,
+  filterGradientByIm2col,
+  filterGradientGrid,
+  GRID_OVERHEAD_LIMIT,
+  gridOverhead,
+} from './filter-gradient-gemm.ts';
 import { release, runKernel } from './kernel-call.ts';
 
 function conv2DBackpropFilter(args: {
@@ -34,6 +41,12 @@ function conv2DBackpropFilter(args: {
   );
   if (info.dataFormat !== 'channelsLast') {
     throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got dataFormat ${dataFormat}`);
+  }
+  const grid = filterGradientGrid(info);
+  if (grid) {
+    return gridOverhead(info, grid) > GRID_OVERHEAD_LIMIT
+      ? filterGradientByIm2col(backend, x, dy, info)
+      : filterGradientByGemm(backend, x, dy, info, grid);
   }
   const padH = filterGradientPads(
     info.inHeight,
