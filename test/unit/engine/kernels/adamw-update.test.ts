@@ -1,7 +1,10 @@
 // The fused AdamW step on wasm against the op chain it replaces, run on the cpu backend.
+
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ADAMW_UPDATE, fusedAdamWUpdate } from '../../../../main/engine/kernels/adamw-update-op.ts';
+import { adamwSimd, heapMemory } from '../../../../main/engine/kernels/wasm/adamw-simd.ts';
 import { AdamW } from '../../../../main/engine/train/adamw.ts';
 import { evaluateOn, relativeError, seeded, useWasmWithOverrides } from './compare-backends.ts';
 
@@ -31,6 +34,12 @@ describe('fused AdamW update on wasm', () => {
   it('is registered on wasm only', () => {
     expect(tf.getKernel(ADAMW_UPDATE, 'wasm')).toBeDefined();
     expect(tf.getKernel(ADAMW_UPDATE, 'cpu')).toBeUndefined();
+  });
+
+  it('compiles its SIMD step against the wasm heap', () => {
+    const memory = heapMemory(tf.findBackend('wasm') as BackendWasm);
+    expect(memory).not.toBeNull();
+    expect(adamwSimd(memory!)).toBeTypeOf('function');
   });
 
   it('matches the op chain on the cpu backend (parameter, both moments)', async () => {
