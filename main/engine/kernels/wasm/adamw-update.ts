@@ -4,10 +4,9 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { ADAMW_UPDATE, type AdamWUpdateAttrs } from '../adamw-update-op.ts';
-import { adamwSimd, heapMemory } from './adamw-simd.ts';
+import { adamwSimd } from './adamw-simd.ts';
 import { floatView, newTensor } from './kernel-call.ts';
-
-const offset = (backend: BackendWasm, t: TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+import { heapOffset } from './wasm-bytes.ts';
 
 function adamwUpdate(args: {
   inputs: { param: TensorInfo; m: TensorInfo; v: TensorInfo; grad: TensorInfo };
@@ -30,12 +29,11 @@ function adamwUpdate(args: {
   const keep = 1 - lr * weightDecay;
   const step = lr / c1;
   const rc2 = 1 / c2;
-  const memory = heapMemory(backend);
-  const simd = memory ? adamwSimd(memory) : null;
+  const simd = adamwSimd(backend);
   let done = 0;
   if (simd) {
     done = size - (size % 4);
-    const at = (t: TensorInfo) => offset(backend, t);
+    const at = (t: TensorInfo) => heapOffset(backend, t);
     simd(
       at(param),
       at(m),

@@ -1,0 +1,139 @@
+// Writing tiny WebAssembly SIMD modules as bytes, each importing tfjs's heap so it can read and
+// write tensors in place: kernels that the stock backend lacks, without a compiler or build step.
+// Only what our modules use: one function per module, i32/f32/v128 values, simple loops.
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+const name = (s: string) => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+
+export const op = {
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  i32: (n: number) => [0x41, ...slebI32(n)],
+  i32Add: [0x6a],
+  i32Mul: [0x6c],
+  i32Shl: [0x74],
+  i32LtU: [0x49],
+  i32GeU: [0x4f],
+  select: [0x1b],
+  /** block and loop without results; br_if / br by depth; end. */
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  brIf: (depth: number) => [0x0d, depth],
+  br: (depth: number) => [0x0c, depth],
+  end: [0x0b],
+  load: [0xfd, ...uleb(0x00), 2, 0],
+  store: [0xfd, ...uleb(0x0b), 2, 0],
+  zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
+  splat: [0xfd, ...uleb(0x13)],
+  sqrt: [0xfd, ...uleb(0xe3)],
+  add: [0xfd, ...uleb(0xe4)],
+  sub: [0xfd, ...uleb(0xe5)],
+  mul: [0xfd, ...uleb(0xe6)],
+  div: [0xfd, ...uleb(0xe7)],
+};
+
+function slebI32(n: number): number[] {
+  const out: number[] = [];
+  let more = true;
+  while (more) {
+    let byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) more = false;
+    else byte |= 0x80;
+    out.push(byte);
+  }
+  return out;
+}
+
+export interface FunctionSpec {
+  exportName: string;
+  params: number[];
+  /** Extra locals, in order after the parameters. */
+  locals: number[];
+  code: number[];
+}
+
+function moduleBytes(spec: FunctionSpec, shared: boolean): Uint8Array {
+  const type = [1, 0x60, ...uleb(spec.params.length), ...spec.params, 0];
+  // Shared memories must declare a maximum: 65536 pages (4 GiB) admits any.
+  const limits = shared ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
+  const imports = [1, ...name('env'), ...name('memory'), 0x02, ...limits];
+  const groups: number[] = [];
+  let count = 0;
+  for (let i = 0; i < spec.locals.length; i++) {
+    const t = spec.locals[i]!;
+    if (i + 1 < spec.locals.length && spec.locals[i + 1] === t) continue;
+    let start = i;
+    while (start > 0 && spec.locals[start - 1] === t) start--;
+    groups.push(...uleb(i - start + 1), t);
+    count++;
+  }
+  const fn = [...uleb(count), ...groups, ...spec.code, ...op.end];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, type),
+    ...section(2, imports),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...name(spec.exportName), 0x00, 0]),
+    ...section(10, [1, ...uleb(fn.length), ...fn]),
+  ]);
+}
+
+/**
+ * tfjs's heap: exported by the single-threaded build's module, created by the loader (and shared
+ * with the workers) in the multithreaded one.
+ */
+export function heapMemory(backend: BackendWasm): WebAssembly.Memory | null {
+  const module = backend.wasm as unknown as {
+    asm?: { memory?: WebAssembly.Memory };
+    wasmMemory?: WebAssembly.Memory;
+  };
+  const memory = module.asm?.memory ?? module.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}
+
+/** Byte offset of a tensor's data in the heap. */
+export function heapOffset(backend: BackendWasm, t: { dataId: object }): number {
+  return backend.dataIdMap.get(t.dataId)!.memoryOffset;
+}
+
+const compiled = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
+
+/** The function compiled against this backend's heap, or null where wasm SIMD is unavailable. */
+export function simdFunction<F>(backend: BackendWasm, spec: FunctionSpec): F | null {
+  const memory = heapMemory(backend);
+  if (!memory) return null;
+  let byName = compiled.get(memory);
+  if (!byName) {
+    byName = new Map();
+    compiled.set(memory, byName);
+  }
+  if (!byName.has(spec.exportName)) {
+    let fn: unknown = null;
+    try {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const module = new WebAssembly.Module(moduleBytes(spec, shared));
+      fn = new WebAssembly.Instance(module, { env: { memory } }).exports[spec.exportName];
+    } catch {
+      fn = null;
+    }
+    byName.set(spec.exportName, fn);
+  }
+  return byName.get(spec.exportName) as F | null;
+}
