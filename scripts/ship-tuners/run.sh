@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Trains the shipped condition tuners (assets/tuners) with `scedit train` on the shipped embedded
+# model: CSC-Tuners for canny (figures + emoji), depth and pose (figures). Resumable: run it again
+# and each run continues from its checkpoint. Settings are the ones recorded in assets/tuners/README.md.
+#   scripts/ship-tuners/run.sh [work folder] [only this condition]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+WORK=${1:-.cache/ship-tuners}
+ONLY=${2:-}
+STEPS=${STEPS:-1500}
+BATCH=${BATCH:-8}
+LR=${LR:-2e-3}
+DROPOUT=${DROPOUT:-0.5}
+PICTURES=${PICTURES:-3000}
+
+if [ ! -d "$WORK/data/pose" ]; then
+  node --import tsx scripts/ship-tuners/build-folders.ts "$WORK/data" "$PICTURES"
+fi
+
+for condition in canny depth pose; do
+  if [ -n "$ONLY" ] && [ "$ONLY" != "$condition" ]; then continue; fi
+  out="$WORK/runs/$condition"
+  resume=()
+  if [ -f "$out/checkpoint.safetensors" ]; then resume=(--resume); fi
+  npx scedit train --kind csc --condition "$condition" --data "$WORK/data/$condition" \
+    --name "$condition" --steps "$STEPS" --batch "$BATCH" --lr "$LR" --caption-dropout "$DROPOUT" --seed 0 \
+    --checkpoint-every 100 --out "$out" --no-library --json "${resume[@]}" \
+    >> "$WORK/$condition.log"
+done
