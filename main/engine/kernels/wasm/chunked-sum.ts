@@ -1,12 +1,15 @@
-// Summing over axes that are not innermost with tfjs's SIMD kernels instead of a JavaScript loop.
-// An innermost reduced block goes to the stock Sum (its fast case); each other reduced block,
-// viewed as [outer, R, inner], is cut into up to CHUNKS slabs [outer, R/CHUNKS, inner] (plain
-// memory copies) that one stock AddN adds, until R is 1. Measured ~3-5x faster than one pass of
+// Summing over axes that are not innermost with SIMD kernels instead of a JavaScript loop. An
+// innermost reduced block goes to the stock Sum (its fast case); each other reduced block, viewed
+// as [outer, R, inner], is summed by our SIMD row sum (sum-rows-simd.ts) when inner is a multiple
+// of 4, else cut into up to CHUNKS slabs [outer, R/CHUNKS, inner] (plain memory copies) that one
+// stock AddN adds, until R is 1. Measured ~3-5x faster than one pass of
 // JavaScript over the elements (float64 accumulation costs ~4-10 ns per element here) and than the
 // stock kernels' transpose-then-sum.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { AddN, type NamedTensorInfoMap, Reshape, Sum, type TensorInfo } from '@tensorflow/tfjs-core';
 import { floatView, newTensor, release, runKernel, runStockKernel } from './kernel-call.ts';
+import { sumRowsSimd } from './sum-rows-simd.ts';
+import { heapOffset } from './wasm-bytes.ts';
 
 const CHUNKS = 32;
 
@@ -87,6 +90,13 @@ export function chunkedSum(
     let inner = 1;
     for (let d = j + 1; d < segs.length; d++) inner *= segs[d]!.size;
     let rows = seg.size;
+    const simd = inner % 4 === 0 ? sumRowsSimd(backend) : null;
+    if (simd) {
+      const out = newTensor(backend, [outer, inner]);
+      simd(heapOffset(backend, current), heapOffset(backend, out), outer, rows, inner);
+      step(out);
+      rows = 1;
+    }
     while (rows > 1) {
       step(addSlabs(backend, current, outer, rows, inner));
       rows = Math.ceil(rows / Math.min(rows, CHUNKS));

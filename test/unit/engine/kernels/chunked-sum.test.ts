@@ -1,5 +1,6 @@
-// Sums and means over non-innermost axes long enough to need several rounds of slabs (and slabs
-// padded with zeros), against the cpu backend.
+// Sums and means over non-innermost axes, against the cpu backend: inner sizes that are multiples
+// of 4 take the SIMD row sum (with partial blocks of 32 rows), others several rounds of slabs
+// (some padded with zeros).
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mergedSegments } from '../../../../main/engine/kernels/wasm/chunked-sum.ts';
@@ -12,6 +13,8 @@ const cases: [number[], number[], boolean][] = [
   [[8, 16, 16, 40], [0, 1, 2], false],
   [[8, 256, 8, 5], [1, 3], true],
   [[33, 1, 2], [0, 1], false],
+  [[3, 100, 8], [1], false],
+  [[70, 1284], [0], false],
 ];
 
 describe('chunked sums on wasm', () => {
