@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGroupNorm } from '../kernels/group-norm-op.ts';
 import type { Param, ParamScope } from './params.ts';
 
 export interface GroupNormConfig {
@@ -28,6 +29,11 @@ export class GroupNorm {
 
   apply(x: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
+      const fused = fusedGroupNorm(x, this.weight.value, this.bias.value, {
+        groups: this.config.groups,
+        eps: this.config.eps,
+      });
+      if (fused) return fused;
       const [b, h, w, c] = x.shape;
       const g = this.config.groups;
       const grouped = tf.reshape(x, [b, h * w, g, c / g]);

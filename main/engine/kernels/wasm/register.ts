@@ -7,6 +7,8 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input.ts';
+import { groupNormConfig } from './group-norm.ts';
+import { groupNormGradConfig } from './group-norm-grad.ts';
 import { identityConfig } from './identity.ts';
 import { meanConfig } from './mean.ts';
 import { resizeNearestNeighborConfig } from './resize-nearest-neighbor.ts';
@@ -25,6 +27,8 @@ const overrides: KernelConfig[] = [
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  groupNormConfig,
+  groupNormGradConfig,
   identityConfig,
   meanConfig,
   resizeNearestNeighborConfig,
