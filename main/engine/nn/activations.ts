@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedSilu } from '../kernels/silu-op.ts';
 
 export function silu<T extends tf.Tensor>(x: T): T {
-  return tf.tidy(() => tf.mul(x, tf.sigmoid(x)) as T);
+  return tf.tidy(() => fusedSilu(x) ?? (tf.mul(x, tf.sigmoid(x)) as T));
 }
 
 /** Exact GELU (PyTorch's default `F.gelu`): x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)). */

@@ -14,6 +14,7 @@ import { meanConfig } from './mean.ts';
 import { resizeNearestNeighborConfig } from './resize-nearest-neighbor.ts';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.ts';
 import { reverseConfig } from './reverse.ts';
+import { siluGradConfig } from './silu-grad.ts';
 import { sliceConfig } from './slice.ts';
 import { splitVConfig } from './split-v.ts';
 import { rememberStockKernel, stockKernel } from './stock-kernels.ts';
@@ -34,6 +35,7 @@ const overrides: KernelConfig[] = [
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,
   reverseConfig,
+  siluGradConfig,
   sliceConfig,
   splitVConfig,
   sumConfig,

@@ -40,6 +40,8 @@ export const op = {
   load: [0xfd, ...uleb(0x00), 2, 0],
   store: [0xfd, ...uleb(0x0b), 2, 0],
   zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
+  /** v128.const with 1.0 in all four float lanes. */
+  ones: [0xfd, ...uleb(0x0c), ...[0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0x80, 0x3f]],
   splat: [0xfd, ...uleb(0x13)],
   sqrt: [0xfd, ...uleb(0xe3)],
   add: [0xfd, ...uleb(0xe4)],
