@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { fusedGroupNorm } from '../kernels/group-norm-op.ts';
+import { layerNorm } from './layer-norm-op.ts';
 import type { Param, ParamScope } from './params.ts';
 
 export interface GroupNormConfig {
@@ -69,10 +70,6 @@ export class LayerNorm {
   }
 
   apply<T extends tf.Tensor>(x: T): T {
-    return tf.tidy(() => {
-      const { mean, variance } = tf.moments(x, -1, true);
-      const normed = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(normed, this.weight.value), this.bias.value) as T;
-    });
+    return tf.tidy(() => layerNorm(x, this.weight.value, this.bias.value, this.eps));
   }
 }
