@@ -156,6 +156,8 @@ function buildExtras(root: ParamScope, base: UNet, config: ControlNetConfig) {
       kernelSize: 3,
       stride,
       padding: 1,
+      // As the CSC-Tuner's pre-hint: the map reaches the zero conv undiminished.
+      init: 'he',
     });
     ch = width;
     return conv;

@@ -73,6 +73,8 @@ export class CscTuner {
         kernelSize: 3,
         stride,
         padding: 1,
+        // The map must reach the zero-initialised hints undiminished, or training learns only biases.
+        init: 'he',
       });
       ch = width;
       return conv;
