@@ -61,6 +61,8 @@ export class SampleStream {
   ) {
     if (!(captionDropout >= 0 && captionDropout <= 1))
       throw new Error(`caption dropout must be between 0 and 1, got ${captionDropout}`);
+    if (captionDropout > 0 && !data.emptyContext)
+      throw new Error('caption dropout needs the empty prompt prepared (DataSettings.emptyPrompt)');
     const slots = data.examples.flatMap((e, i) => Array.from({ length: e.repeats }, () => i));
     const byShape = new Map<string, number[]>();
     for (const [slot, example] of slots.entries()) {
@@ -148,7 +150,7 @@ export class SampleStream {
       const e = d.examples[s.example]!;
       x0.set(s.flipped ? e.latentFlipped! : e.latent, k * latentSize);
       noise.set(seededNoise(s.noiseSeed).normal(latentSize), k * latentSize);
-      context.set(s.captionDropped ? d.emptyContext : d.contexts[e.contextIndex]!, k * contextSize);
+      context.set(s.captionDropped ? d.emptyContext! : d.contexts[e.contextIndex]!, k * contextSize);
       if (condition) condition.set(s.flipped ? e.conditionFlipped! : e.condition!, k * conditionSize);
     });
     return {

@@ -187,6 +187,7 @@ export async function trainTuner(
         condition: options.condition,
         buckets: options.buckets ?? false,
         extractor,
+        emptyPrompt: (options.captionDropout ?? 0) > 0 || undefined,
       },
       cache,
       (p) => void emit({ type: 'cache', ...p }),

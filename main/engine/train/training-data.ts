@@ -22,6 +22,8 @@ export interface DataSettings {
   condition: string | null;
   /** Makes the maps that are not paired (default: the kind's built-in annotator, if any). */
   extractor?: ConditionExtractor | null;
+  /** Also prepare the empty prompt's embedding, for training with caption dropout. */
+  emptyPrompt?: boolean;
 }
 
 export interface TrainingExample {
@@ -45,8 +47,8 @@ export interface PreparedData {
   examples: TrainingExample[];
   /** One text embedding [T, D] per distinct caption. */
   contexts: Float32Array[];
-  /** The empty prompt's embedding [T, D]: what a sample trains with when its caption is dropped. */
-  emptyContext: Float32Array;
+  /** The empty prompt's embedding [T, D] (when asked for): what a sample trains with when its caption is dropped. */
+  emptyContext: Float32Array | null;
   contextShape: [number, number];
   /** Identifies the data and settings: a checkpoint only resumes on the same fingerprint. */
   fingerprint: string;
@@ -236,9 +238,17 @@ async function prepare(
     )
     .digest('hex')
     .slice(0, 32);
-  const empty = model.text.emptyContext(1);
-  const emptyContext = (await empty.data()) as Float32Array;
-  empty.dispose();
+  const emptyContext = settings.emptyPrompt
+    ? (
+        await cache.get('text', { ...modelKey, caption: '' }, async () => {
+          const c = model.text.emptyContext(1);
+          const data = (await c.data()) as Float32Array;
+          const shape = c.shape.slice(1);
+          c.dispose();
+          return { shape, data };
+        })
+      ).data
+    : null;
   return {
     examples,
     contexts,

@@ -265,11 +265,11 @@ describe('caption dropout', () => {
     const data = await prepareTrainingData(
       model,
       scan,
-      { resolution: 32, flip: false, condition: null },
+      { resolution: 32, flip: false, condition: null, emptyPrompt: true },
       new FeatureCache(null),
     );
     const empty = model.text.emptyContext(1);
-    expect(Array.from(data.emptyContext)).toEqual(Array.from(await empty.data()));
+    expect(Array.from(data.emptyContext!)).toEqual(Array.from(await empty.data()));
     empty.dispose();
     const without = new SampleStream(data, 9, 1000, false);
     const withDrop = new SampleStream(data, 9, 1000, false, 1, 0.5);
@@ -291,7 +291,7 @@ describe('caption dropout', () => {
     const batch = withDrop.batch(i, 1);
     const kept = without.batch(i, 1);
     const contextSize = data.contextShape[0] * data.contextShape[1];
-    expect(Array.from(await batch.context.data())).toEqual(Array.from(data.emptyContext));
+    expect(Array.from(await batch.context.data())).toEqual(Array.from(data.emptyContext!));
     expect(Array.from(await kept.context.data())).toEqual(
       Array.from(data.contexts[data.examples[kept.samples[0]!.example]!.contextIndex]!).slice(0, contextSize),
     );
