@@ -33,7 +33,7 @@ export function fusedGroupNorm(
         { x: input as tf.Tensor, gamma: g as tf.Tensor, beta: b as tf.Tensor },
         attrs,
       ) as tf.Tensor[];
-    save([centred!, rstd!, g as tf.Tensor]);
+    (save as tf.GradSaveFunc)([centred!, rstd!, g as tf.Tensor]);
     return {
       value: y!,
       gradFunc: (dy, saved) => {

@@ -10,7 +10,7 @@ export function fusedSilu<T extends tf.Tensor>(x: T): T | null {
   if (x.dtype !== 'float32' || !tf.getKernel(SILU_GRAD, tf.getBackend())) return null;
   const silu = tf.customGrad((input, save) => {
     const s = tf.sigmoid(input as tf.Tensor);
-    save([input as tf.Tensor, s]);
+    (save as tf.GradSaveFunc)([input as tf.Tensor, s]);
     return {
       value: tf.mul(input as tf.Tensor, s),
       gradFunc: (dy, saved) => {

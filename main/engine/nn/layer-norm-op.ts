@@ -11,7 +11,7 @@ export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: tf.
     const centred = tf.sub(xs, tf.mean(xs, -1, true));
     const rstd = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps));
     const xhat = tf.mul(centred, rstd);
-    save([xhat, rstd, g as tf.Tensor]);
+    (save as tf.GradSaveFunc)([xhat, rstd, g as tf.Tensor]);
     return {
       value: tf.add(tf.mul(xhat, g as tf.Tensor), b as tf.Tensor),
       gradFunc: (dy, saved) => {

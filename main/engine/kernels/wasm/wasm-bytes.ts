@@ -97,17 +97,32 @@ function moduleBytes(spec: FunctionSpec, shared: boolean): Uint8Array {
   ]);
 }
 
+// ES2023's lib has no WebAssembly types (they come with the DOM lib, which the main process does
+// not load), so the little this file uses is typed here.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+}
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (
+    module: object,
+    imports: Record<string, Record<string, unknown>>,
+  ) => { exports: Record<string, unknown> };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
 /**
  * tfjs's heap: exported by the single-threaded build's module, created by the loader (and shared
  * with the workers) in the multithreaded one.
  */
-export function heapMemory(backend: BackendWasm): WebAssembly.Memory | null {
+export function heapMemory(backend: BackendWasm): WasmMemory | null {
   const module = backend.wasm as unknown as {
-    asm?: { memory?: WebAssembly.Memory };
-    wasmMemory?: WebAssembly.Memory;
+    asm?: { memory?: WasmMemory };
+    wasmMemory?: WasmMemory;
   };
   const memory = module.asm?.memory ?? module.wasmMemory;
-  return memory instanceof WebAssembly.Memory ? memory : null;
+  return memory instanceof wasmApi.Memory ? memory : null;
 }
 
 /** Byte offset of a tensor's data in the heap. */
@@ -115,7 +130,7 @@ export function heapOffset(backend: BackendWasm, t: { dataId: object }): number 
   return backend.dataIdMap.get(t.dataId)!.memoryOffset;
 }
 
-const compiled = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
+const compiled = new WeakMap<WasmMemory, Map<string, unknown>>();
 
 /** The function compiled against this backend's heap, or null where wasm SIMD is unavailable. */
 export function simdFunction<F>(backend: BackendWasm, spec: FunctionSpec): F | null {
@@ -130,8 +145,8 @@ export function simdFunction<F>(backend: BackendWasm, spec: FunctionSpec): F | n
     let fn: unknown = null;
     try {
       const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const module = new WebAssembly.Module(moduleBytes(spec, shared));
-      fn = new WebAssembly.Instance(module, { env: { memory } }).exports[spec.exportName];
+      const module = new wasmApi.Module(moduleBytes(spec, shared));
+      fn = new wasmApi.Instance(module, { env: { memory } }).exports[spec.exportName];
     } catch {
       fn = null;
     }
