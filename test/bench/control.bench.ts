@@ -214,7 +214,7 @@ export default async function (args: string[]): Promise<void> {
         measuredWith: {
           canny: 'canny 100/200 on the generated picture, edge F1 with 1 px tolerance',
           depth: "the 'figures' depth network, RMSE in levels after a least-squares scale and shift",
-          pose: 'figure-world network's keypoints, PCK@0.1 of the condition pose box, pooled over keypoints',
+          pose: 'keypoints of the figure-world network, PCK@0.1 of the condition pose box, pooled over keypoints',
         },
         styleTuner: o.styleTuner,
         skipped: [...o.skip],
