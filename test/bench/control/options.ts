@@ -1,10 +1,10 @@
-// The control benchmark's command line: `npm run bench -- control [options]`. Defaults are sized so
-// the whole run (4 conditions x CSC-Tuner + ControlNet training, then 3 generations per held-out
-// condition, composition and region experiments) stays under an hour on 2 idle CPU cores (wasm, one
-// thread). Measured at batch 8 while the embedded model's training shared the cores: a CSC-Tuner
-// step 1.6 s, a ControlNet step 2.6 s, a 20-step picture 4-5 s; sharing slowed the embedded
-// trainer's own steps 1.6x, so on idle cores: 4 x 200 x (1.0 + 1.6) s ≈ 35 min of training, about
-// 190 pictures ≈ 10 min, caching latents and maps ≈ 2 min.
+// The control benchmark's command line: `npm run bench -- control [options]`. Defaults follow what
+// made condition tuners learn their maps at all on the embedded model (2026-11-26): 200 steps at
+// lr 1e-4 changed the pictures by ~2 of 255 levels, for the CSC-Tuner and the ControlNet alike; lr
+// 2e-3 with half the captions dropped and He-initialised hint encoders began to follow the map by
+// 800 steps. Cost at these defaults on 2 idle CPU cores (wasm, one thread, batch 8): a CSC-Tuner
+// step ~0.55 s and a ControlNet step ~1.0 s, so 4 x 800 x 1.55 s ≈ 83 min of training, about 190
+// pictures ≈ 10 min, caching ≈ 3 min: ~1.6 h in all; `--conditions depth,pose` runs a subset.
 import { parseArgs } from 'node:util';
 import { SAMPLER_NAMES, type SamplerName } from '../../../main/engine/diffusion/samplers.ts';
 
@@ -41,9 +41,9 @@ export interface ControlBenchOptions {
 }
 
 export const CONTROL_BENCH_DEFAULTS = {
-  steps: 200,
+  steps: 800,
   batch: 8,
-  lr: 1e-4,
+  lr: 2e-3,
   captionDropout: 0.5,
   trainImages: 512,
   evalImages: 16,
