@@ -232,7 +232,8 @@ async function prepare(
     .update(
       JSON.stringify({
         modelKey,
-        settings: { ...settings, extractor: extractor?.settings },
+        // The empty prompt is prepared for caption dropout, which the run's own fingerprint names.
+        settings: { ...settings, extractor: extractor?.settings, emptyPrompt: undefined },
         images: scan.images.map((i) => [i.file, i.contentHash, i.caption, i.repeats, i.conditions]),
       }),
     )
