@@ -1,3 +1,6 @@
+import { defaultConditionTuner } from '../api/default-tuner.ts';
+import { CONDITION_OF_LAYER } from '../api/generate-request.ts';
+import { useLibraryTuners } from '../api/use-library-tuners.ts';
 import { activeLayer } from '../scene/layer-access.ts';
 import {
   addLayer,
@@ -9,8 +12,8 @@ import {
   updateLayerSettings,
 } from '../scene/layer-actions.ts';
 import { layerKindName } from '../scene/scene-factory.ts';
-import { type ConditionLayer, LAYER_KINDS } from '../scene/types.ts';
-import { useScene } from '../ui/hooks.ts';
+import { type ConditionLayer, LAYER_KINDS, type LayerKind } from '../scene/types.ts';
+import { useScene, useSmallStore } from '../ui/hooks.ts';
 import { NumberSlider } from '../ui/NumberSlider.tsx';
 import { useStudio } from '../ui/studio.ts';
 import { AnnotateOntoLayer } from './AnnotateOntoLayer.tsx';
@@ -125,12 +128,23 @@ export function LayersPanel() {
   const studio = useStudio();
   const scene = useScene(studio.scene);
   const active = activeLayer(scene);
+  const library = useLibraryTuners().data;
+  const { baseModel } = useSmallStore(studio.generation);
+
+  // A new layer starts bound to a fitting condition tuner (a shipped one first), so drawing
+  // works without a trip to the mixer; later choices, None included, are the user's.
+  function addLayerOf(kind: LayerKind) {
+    const model = library?.models.find((m) => m.id === baseModel) ?? library?.models.find((m) => m.isDefault);
+    const tunerId = library ? defaultConditionTuner(library.csc, CONDITION_OF_LAYER[kind], model) : null;
+    studio.run(addLayer, { kind, tunerId });
+  }
+
   return (
     <section className="panel" aria-labelledby="layers-title">
       <h2 id="layers-title">Layers</h2>
       <fieldset className="button-row" aria-label="Add layer">
         {LAYER_KINDS.map((kind) => (
-          <button key={kind} type="button" onClick={() => studio.run(addLayer, { kind })}>
+          <button key={kind} type="button" onClick={() => addLayerOf(kind)}>
             + {layerKindName(kind)}
           </button>
         ))}

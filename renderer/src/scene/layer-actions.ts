@@ -4,12 +4,22 @@ import { replaceLayer } from './layer-access.ts';
 import { createLayer } from './scene-factory.ts';
 import type { ConditionLayer, LayerImage, LayerKind, RegionMask } from './types.ts';
 
-export const addLayer = defineAction<{ kind: LayerKind; id?: string; name?: string }>({
+/** tunerId: the condition tuner the new layer starts bound to (see defaultConditionTuner). */
+export const addLayer = defineAction<{
+  kind: LayerKind;
+  id?: string;
+  name?: string;
+  tunerId?: string | null;
+}>({
   name: 'addLayer',
   label: 'Add layer',
   undoable: true,
-  perform(state, { kind, id, name }) {
-    const layer = createLayer(kind, { ...(id ? { id } : {}), ...(name ? { name } : {}) });
+  perform(state, { kind, id, name, tunerId }) {
+    const layer = createLayer(kind, {
+      ...(id ? { id } : {}),
+      ...(name ? { name } : {}),
+      ...(tunerId ? { tunerId } : {}),
+    });
     return { ...state, layers: [...state.layers, layer], activeLayerId: layer.id };
   },
 });

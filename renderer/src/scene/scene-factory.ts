@@ -18,7 +18,10 @@ export function layerKindName(kind: LayerKind): string {
   return KIND_NAMES[kind];
 }
 
-export function createLayer(kind: LayerKind, options: { id?: string; name?: string } = {}): ConditionLayer {
+export function createLayer(
+  kind: LayerKind,
+  options: { id?: string; name?: string; tunerId?: string } = {},
+): ConditionLayer {
   const common = {
     id: options.id ?? newId('layer'),
     name: options.name ?? KIND_NAMES[kind],
@@ -27,7 +30,7 @@ export function createLayer(kind: LayerKind, options: { id?: string; name?: stri
     stepRange: [0, 1] as const,
     mask: null,
     opacity: 0.8,
-    tunerId: null,
+    tunerId: options.tunerId ?? null,
     image: null,
   };
   switch (kind) {
