@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../../main/engine/backend.ts';
 import { embedded } from '../../main/engine/models/configs/embedded.ts';
 import { UNet } from '../../main/engine/models/unet/unet.ts';
-import { AdamW } from '../../main/engine/train/adamw.ts';
 import { median, table } from './stats.ts';
+import { unetTrainingStep } from './unet-training-step.ts';
 
 interface KernelTally {
   ms: number;
@@ -113,26 +113,9 @@ export default async function unetProfileBench(args: string[]): Promise<void> {
   wrapBackendKernels(report.tfBackend);
 
   const unet = new UNet(embedded.unet, { seed: 1 });
-  const latent: [number, number, number] = [16, 16, embedded.unet.inChannels];
   const variables = unet.variables();
-  // The trainer's optimiser (fused on wasm); weight decay 0 makes it Adam, as the PyTorch peer runs.
-  const optimizer = new AdamW(variables, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-  const x = tf.randomNormal([8, ...latent]) as tf.Tensor4D;
-  const eps = tf.randomNormal([8, ...latent]) as tf.Tensor4D;
-  const t = tf.tensor1d([10, 100, 200, 300, 400, 500, 700, 900]);
-  const ctx = tf.randomNormal([8, embedded.text.contextLength, embedded.text.width]) as tf.Tensor3D;
-  const step = async () => {
-    const { value, grads } = tf.variableGrads(
-      () => tf.losses.meanSquaredError(eps, unet.forward(x, t, ctx)) as tf.Scalar,
-      variables,
-    );
-    optimizer.apply(
-      variables.map((v) => grads[v.name]!),
-      1e-4,
-    );
-    await value.data();
-    tf.dispose([value, grads]);
-  };
+  const training = unetTrainingStep(unet, embedded.text.contextLength, embedded.text.width);
+  const step = () => training.run();
   await step();
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -176,7 +159,6 @@ export default async function unetProfileBench(args: string[]): Promise<void> {
       }
     }
   }
-  optimizer.dispose();
-  tf.dispose([x, eps, t, ctx]);
+  training.dispose();
   unet.dispose();
 }

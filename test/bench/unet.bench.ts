@@ -23,9 +23,9 @@ import { EmbeddedTextEncoder } from '../../main/engine/models/text/text-encoder.
 import { WordTokenizer } from '../../main/engine/models/text/tokenizer.ts';
 import { UNet } from '../../main/engine/models/unet/unet.ts';
 import { AutoencoderKL } from '../../main/engine/models/vae/vae.ts';
-import { AdamW } from '../../main/engine/train/adamw.ts';
 import { exportPeerFiles, exportTextPeerFiles, exportVaePeerFiles, parityWeights } from './peer/export.ts';
 import { median, table } from './stats.ts';
+import { unetTrainingStep } from './unet-training-step.ts';
 
 interface Timing {
   wall: number[];
@@ -110,31 +110,9 @@ export default async function unetBench(args: string[]): Promise<void> {
   }
 
   {
-    const x = tf.randomNormal([8, ...latent]) as tf.Tensor4D;
-    const eps = tf.randomNormal([8, ...latent]) as tf.Tensor4D;
-    const t = tf.tensor1d([10, 100, 200, 300, 400, 500, 700, 900]);
-    const ctx = tf.randomNormal([8, contextLength, dim]) as tf.Tensor3D;
-    const variables = unet.variables();
-    // The trainer's optimiser (one fused kernel per weight on wasm, the op chain with --stock);
-    // weight decay 0 makes it Adam, as the PyTorch peer runs.
-    const optimizer = new AdamW(variables, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 });
-    record(
-      'U-Net training step, batch 8',
-      await timeRuns(async () => {
-        const { value, grads } = tf.variableGrads(
-          () => tf.losses.meanSquaredError(eps, unet.forward(x, t, ctx)) as tf.Scalar,
-          variables,
-        );
-        optimizer.apply(
-          variables.map((v) => grads[v.name]!),
-          1e-4,
-        );
-        await value.data();
-        tf.dispose([value, grads]);
-      }, runs),
-    );
-    optimizer.dispose();
-    tf.dispose([x, eps, t, ctx]);
+    const training = unetTrainingStep(unet, contextLength, dim);
+    record('U-Net training step, batch 8', await timeRuns(() => training.run(), runs));
+    training.dispose();
   }
 
   {
