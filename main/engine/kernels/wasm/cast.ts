@@ -9,6 +9,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { sharedView } from './identity.ts';
 import { runStockKernel } from './kernel-call.ts';
 
 function cast(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: CastAttrs }): TensorInfo {
@@ -17,8 +18,7 @@ function cast(args: { inputs: { x: TensorInfo }; backend: BackendWasm; attrs: Ca
   if (x.dtype !== attrs.dtype || x.dtype === 'string') {
     return runStockKernel(backend, Cast, inputs, attrs as unknown as Record<string, never>);
   }
-  backend.incRef(x.dataId);
-  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  return sharedView(backend, x);
 }
 
 export const castConfig: KernelConfig = {

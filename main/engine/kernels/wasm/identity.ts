@@ -6,12 +6,17 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { Identity, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import { runStockKernel } from './kernel-call.ts';
 
+/** The input again, as one more reference to its memory (tensors are immutable). */
+export function sharedView(backend: BackendWasm, x: TensorInfo): TensorInfo {
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
 function identity(args: { inputs: { x: TensorInfo }; backend: BackendWasm }): TensorInfo {
   const { inputs, backend } = args;
   const { x } = inputs;
   if (x.dtype === 'string') return runStockKernel(backend, Identity, inputs);
-  backend.incRef(x.dataId);
-  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+  return sharedView(backend, x);
 }
 
 export const identityConfig: KernelConfig = {
