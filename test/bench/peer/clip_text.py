@@ -70,10 +70,10 @@ class TextModel(nn.Module):
 
     def forward(self, ids):
         n = ids.shape[1]
-        x = self.embeddings.token_embedding(ids) + self.embeddings.position_embedding(torch.arange(n))[None]
+        x = self.embeddings.token_embedding(ids) + self.embeddings.position_embedding(torch.arange(n, device=ids.device))[None]
         mask = None
         if self.causal:
-            mask = torch.triu(torch.full((n, n), -1e9), diagonal=1)
+            mask = torch.triu(torch.full((n, n), -1e9, device=ids.device), diagonal=1)
         for layer in self.encoder.layers:
             x = layer(x, mask)
         return self.final_layer_norm(x)

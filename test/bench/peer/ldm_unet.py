@@ -10,7 +10,7 @@ import torch.nn.functional as F
 
 def timestep_embedding(t, dim, max_period=10000):
     half = dim // 2
-    exponent = torch.arange(half, dtype=torch.float32) * -math.log(max_period) / half
+    exponent = torch.arange(half, dtype=torch.float32, device=t.device) * -math.log(max_period) / half
     args = t[:, None].float() * torch.exp(exponent)[None]
     emb = torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
     if dim % 2:
