@@ -20,8 +20,8 @@ fi
 for condition in canny depth pose; do
   if [ -n "$ONLY" ] && [ "$ONLY" != "$condition" ]; then continue; fi
   out="$WORK/runs/$condition"
-  # What shipped: canny 1,600 steps, depth and pose 3,000 (STEPS overrides all three).
-  case "$condition" in canny) steps=${STEPS:-1600} ;; *) steps=${STEPS:-3000} ;; esac
+  # What shipped for embedded model v2: canny 1,600 steps, depth 2,000, pose 2,400 (STEPS overrides all three).
+  case "$condition" in canny) steps=${STEPS:-1600} ;; depth) steps=${STEPS:-2000} ;; *) steps=${STEPS:-2400} ;; esac
   resume=()
   if [ -f "$out/checkpoint.safetensors" ]; then resume=(--resume); fi
   npx scedit train --kind csc --condition "$condition" --data "$WORK/data/$condition" \

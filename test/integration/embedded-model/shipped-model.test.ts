@@ -50,7 +50,7 @@ function argmaxRows(logits: tf.Tensor2D): number[] {
 describe('the shipped embedded model', () => {
   it('is found in assets without configuration and is the trained model', () => {
     expect(embeddedModelAvailable(), `no model folder in ${EMBEDDED_MODEL_DIR}`).toBe(true);
-    expect(model.manifest.id).toBe('scedit-embedded-v1');
+    expect(model.manifest.id).toBe('scedit-embedded-v2');
     expect(model.manifest.imageSize).toBe(64);
   });
 
