@@ -350,7 +350,8 @@ export function Workspace() {
         </Stage>
       )}
       {scene.layers.length === 0 && (
-        <p className="workspace-hint">
+        // Over an empty canvas the hint sits in the middle; once a picture is there, below it.
+        <p className={background ? 'workspace-hint workspace-hint-below' : 'workspace-hint'}>
           Add a condition layer (edges, scribble, depth or pose) in the Layers panel to draw.
         </p>
       )}

@@ -30,6 +30,9 @@ export function GeneratePanel() {
   const { mixProblems } = useSmallStore(studio.view);
   const scene = useScene(studio.scene);
   const [models, setModels] = useState<BaseModelInfo[] | null>(null);
+  // Until the engine has listed its models the canvas still has its placeholder size (512), so a
+  // generation then would run the 64 px model at 512 px: minutes of work for a broken picture.
+  const [modelsSettled, setModelsSettled] = useState(false);
   const [running, setRunning] = useState<Running | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const generateRef = useRef<() => void>(() => {});
@@ -43,12 +46,16 @@ export function GeneratePanel() {
       ({ models }) => {
         if (!live) return;
         setModels(models);
+        setModelsSettled(true);
         if (studio.generation.value.baseModel === null) {
           const def = models.find((m) => m.isDefault) ?? models[0];
           if (def) studio.generation.set({ baseModel: def.id });
         }
       },
-      (err) => studio.notices.error(err, 'List base models'),
+      (err) => {
+        if (live) setModelsSettled(true);
+        studio.notices.error(err, 'List base models');
+      },
     );
     return () => {
       live = false;
@@ -79,7 +86,7 @@ export function GeneratePanel() {
   }, [models, s.baseModel, studio]);
 
   async function generate() {
-    if (!api || running) return;
+    if (!api || !modelsSettled || running) return;
     const problems = studio.view.value.mixProblems;
     if (problems.length > 0) {
       studio.notices.show('error', problems[0]!);
@@ -303,9 +310,9 @@ export function GeneratePanel() {
         <button
           type="button"
           className="primary"
-          disabled={!api || running !== null || mixProblems.length > 0}
+          disabled={!api || !modelsSettled || running !== null || mixProblems.length > 0}
           onClick={() => void generate()}
-          title="Generate (Ctrl+Enter)"
+          title={modelsSettled ? 'Generate (Ctrl+Enter)' : 'Waiting for the engine to list its models'}
         >
           Generate
         </button>
