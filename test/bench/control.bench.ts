@@ -1,5 +1,5 @@
 // `npm run bench -- control [--conditions canny-figures,canny-emoji,depth,pose] [--steps 200]
-//   [--batch 8] [--lr 1e-4] [--train-images 512] [--eval-images 16] [--seed 0] [--gen-steps 20]
+//   [--batch 8] [--lr 1e-4] [--controlnet-lr 1e-4] [--train-images 512] [--eval-images 16] [--seed 0] [--gen-steps 20]
 //   [--guidance 4] [--sampler euler] [--tuners DIR] [--model-dir DIR] [--style-tuner FILE]
 //   [--skip composition,region,sheets]`
 // Issue 11, items 3, 5 and 6: control fidelity of CSC-Tuners against ControlNet on the embedded

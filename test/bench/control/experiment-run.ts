@@ -63,7 +63,11 @@ export async function runExperiment(
     log,
   };
   const cscRun = await trainOrReuse({ ...common, kind: 'csc' });
-  const cnRun = await trainOrReuse({ ...common, kind: 'controlnet' });
+  const cnRun = await trainOrReuse({
+    ...common,
+    kind: 'controlnet',
+    settings: { ...settings, lr: o.controlNetLr ?? o.lr },
+  });
   const baseModel = { id: model.id, hash: model.hash };
   const { tuner, info } = await loadTuner(cscRun.path, { baseModel, layout: { skips: model.unet.skipInfo } });
   if (info.kind !== 'csc') {

@@ -56,8 +56,17 @@ describe('control bench options', () => {
     );
     expect(() => parseControlBenchArgs(['--skip', 'all'])).toThrow(/--skip: "all"/);
     expect(() => parseControlBenchArgs(['--lr', '2'])).toThrow(/--lr/);
+    expect(() => parseControlBenchArgs(['--controlnet-lr', '0'])).toThrow(/--controlnet-lr must be/);
     expect(() => parseControlBenchArgs(['--sampler', 'plms'])).toThrow(/--sampler must be one of/);
     expect(() => parseControlBenchArgs(['--frobnicate'])).toThrow(/frobnicate/);
+  });
+
+  it('trains the ControlNet at --lr unless --controlnet-lr gives it its own rate', () => {
+    expect(parseControlBenchArgs(['--lr', '3e-3']).controlNetLr).toBeNull();
+    expect(parseControlBenchArgs(['--lr', '3e-3', '--controlnet-lr', '1e-4'])).toMatchObject({
+      lr: 3e-3,
+      controlNetLr: 1e-4,
+    });
   });
 
   it('gives each held-out index its own seed, the same for every method', () => {
