@@ -88,13 +88,16 @@ def batch_rng(seed, step):
     return np.random.default_rng([seed, step])
 
 
-def lr_at(step, recipe):
-    base = recipe["optimizer"]["lr"]
-    warm = recipe.get("warmupSteps", 0)
+def warmup_cosine(step, base, warm, steps):
+    """Linear warm-up over `warm` steps, then cosine from `base` down to 0.1x at `steps`."""
     if warm and step < warm:
         return base * (step + 1) / warm
-    progress = min(1.0, (step - warm) / max(1, recipe["steps"] - warm))
+    progress = min(1.0, (step - warm) / max(1, steps - warm))
     return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def lr_at(step, recipe):
+    return warmup_cosine(step, recipe["optimizer"]["lr"], recipe.get("warmupSteps", 0), recipe["steps"])
 
 
 def adamw(params, recipe):

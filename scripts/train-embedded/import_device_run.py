@@ -3,33 +3,13 @@ meta.json) into a model folder the studio loads, like export_model.py does for t
 
   python3 scripts/train-embedded/import_device_run.py --run DIR --out assets/models/embedded --dtype F16"""
 import argparse
-import json
 import os
-import struct
 
-import numpy as np
 import torch
 
 from common import load_json
 from export_model import write_model_folder
-
-NUMPY_DTYPES = {"F32": "<f4", "F16": "<f2"}
-
-
-def read_safetensors(path):
-    """name -> numpy array, for the F32/F16 files safetensors_write.py writes."""
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8 : 8 + n])
-    body = memoryview(blob)[8 + n :]
-    out = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        start, end = entry["data_offsets"]
-        out[name] = np.frombuffer(body[start:end], dtype=NUMPY_DTYPES[entry["dtype"]]).reshape(entry["shape"]).astype(np.float32)
-    return out
+from safetensors_np import read_safetensors  # the peer's F32 reader; train_all.py writes F32 shards
 
 
 def split_prefix(tensors, prefix):
@@ -47,9 +27,9 @@ def main():
     meta = load_json(os.path.join(args.run, "meta.json"))
     if not meta.get("final"):
         print(f"warning: {args.run} holds an intermediate save (U-Net step {meta['ldm_steps']}), not the run's end")
-    tensors = read_safetensors(os.path.join(args.run, "vae-text.safetensors"))
+    tensors, _ = read_safetensors(os.path.join(args.run, "vae-text.safetensors"))
     for part in ("1", "2"):
-        tensors.update(read_safetensors(os.path.join(args.run, f"unet-{part}.safetensors")))
+        tensors.update(read_safetensors(os.path.join(args.run, f"unet-{part}.safetensors"))[0])
     recipe = load_json(args.recipe)
     write_model_folder(
         args.out, model=recipe["model"], config=load_json(os.path.join(args.data, "config.json")), scale_factor=meta["scale_factor"],

@@ -14,14 +14,13 @@ a model folder.
 import argparse
 import json
 import lzma
-import math
 import os
 import time
 
 import numpy as np
 import torch
 
-from common import AutoencoderKL, TextTransformer, UNet, load_json, psnr
+from common import AutoencoderKL, TextTransformer, UNet, load_json, psnr, warmup_cosine
 from safetensors_write import write_safetensors
 from train_ldm import alphas_cumprod, zero_init_outputs
 
@@ -45,11 +44,7 @@ def to_unit(px):
 
 
 def lr_at(step, stage, steps):
-    base, warm = stage["lr"], stage["warmupSteps"]
-    if step < warm:
-        return base * (step + 1) / warm
-    progress = min(1.0, (step - warm) / max(1, steps - warm))
-    return base * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
+    return warmup_cosine(step, stage["lr"], stage["warmupSteps"], steps)
 
 
 def make_adamw(params, stage, device):
