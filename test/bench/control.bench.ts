@@ -1,10 +1,10 @@
-// `npm run bench -- control [--conditions canny-figures,canny-emoji,depth,pose] [--steps 200]
-//   [--batch 8] [--lr 1e-4] [--controlnet-lr 1e-4] [--train-images 512] [--eval-images 16] [--seed 0] [--gen-steps 20]
+// `npm run bench -- control [--conditions canny-figures,canny-emoji,depth,pose] [--steps 800]
+//   [--batch 8] [--lr 2e-3] [--controlnet-lr 2e-4] [--caption-dropout 0.5] [--train-images 512] [--eval-images 16] [--seed 0] [--gen-steps 20]
 //   [--guidance 4] [--sampler euler] [--tuners DIR] [--model-dir DIR] [--style-tuner FILE]
 //   [--skip composition,region,sheets]`
 // Issue 11, items 3, 5 and 6: control fidelity of CSC-Tuners against ControlNet on the embedded
 // model. Per condition (canny on figures and on emoji, depth, pose), a CSC-Tuner and a ControlNet
-// are trained with the same data, steps, batch and seed (or reused from --tuners DIR); then each
+// are trained with the same data, steps, batch and seed, each at its own learning rate (or reused from --tuners DIR); then each
 // held-out condition is generated from with no control, the CSC-Tuner and the ControlNet (prompt =
 // the held-out caption, same seed) and the generated picture is measured against the condition.
 // Beside fidelity: trainable parameters, training memory (the trainer's estimate and a measured
@@ -197,6 +197,7 @@ export default async function (args: string[]): Promise<void> {
         steps: o.steps,
         batch: o.batch,
         lr: o.lr,
+        controlNetLr: o.controlNetLr,
         captionDropout: o.captionDropout,
         trainImages: o.trainImages,
         evalImages: o.evalImages,

@@ -66,7 +66,7 @@ export async function runExperiment(
   const cnRun = await trainOrReuse({
     ...common,
     kind: 'controlnet',
-    settings: { ...settings, lr: o.controlNetLr ?? o.lr },
+    settings: { ...settings, lr: o.controlNetLr },
   });
   const baseModel = { id: model.id, hash: model.hash };
   const { tuner, info } = await loadTuner(cscRun.path, { baseModel, layout: { skips: model.unet.skipInfo } });

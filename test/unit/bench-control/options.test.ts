@@ -61,8 +61,8 @@ describe('control bench options', () => {
     expect(() => parseControlBenchArgs(['--frobnicate'])).toThrow(/frobnicate/);
   });
 
-  it('trains the ControlNet at --lr unless --controlnet-lr gives it its own rate', () => {
-    expect(parseControlBenchArgs(['--lr', '3e-3']).controlNetLr).toBeNull();
+  it('trains the ControlNet at its own rate, 2e-4 unless --controlnet-lr says otherwise', () => {
+    expect(parseControlBenchArgs(['--lr', '3e-3'])).toMatchObject({ lr: 3e-3, controlNetLr: 2e-4 });
     expect(parseControlBenchArgs(['--lr', '3e-3', '--controlnet-lr', '1e-4'])).toMatchObject({
       lr: 3e-3,
       controlNetLr: 1e-4,
