@@ -3,10 +3,12 @@ engine's own preparation (training-data.ts): latents (NHWC float32, the trainer'
 latents), condition maps (bytes; the trainer feeds byte / 255 in [0, 1], RGB, at the picture's
 64x64), token ids of each caption and of the empty prompt. Files may be .npy or .npy.xz.
 
-The sample stream follows sample-stream.ts in distribution (not bit for bit): sample i of a run
-belongs to epoch floor(i / N), which walks a seeded permutation of the N examples; each sample
-draws its timestep uniformly from 0..T-1, its caption is dropped (empty prompt) with probability
-`caption_dropout`, and its noise is standard normal. Batch b holds samples b*B .. b*B+B-1."""
+SamplePlan draws the samples as sample-stream.ts does, bit for bit (rng.py ports the engine's
+streams): sample i of a run belongs to epoch floor(i / N), which walks a seeded permutation of the
+N examples; each sample's timestep is uniform in 0..T-1, its caption is dropped (empty prompt) with
+probability `caption_dropout`, and its noise is the engine's seeded normal noise (NHWC order).
+Batch b holds samples b*B .. b*B+B-1. `stream="torch"` draws the same distributions from torch's
+generators instead (no noise precomputed)."""
 import io
 import json
 import lzma
@@ -14,6 +16,8 @@ import os
 
 import numpy as np
 import torch
+
+from rng import sample_stream, seeded_noise
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".study", "data")
 
@@ -57,15 +61,27 @@ class ExperimentData:
 
 
 class SamplePlan:
-    """Which example, timestep and caption dropout every sample of a run gets (fixed by the seed)."""
+    """Which example, timestep, caption dropout and noise every sample of a run gets (fixed by the seed)."""
 
-    def __init__(self, count, steps, batch, seed, train_timesteps, caption_dropout):
+    def __init__(self, count, steps, batch, seed, train_timesteps, caption_dropout, latent_shape, stream="engine"):
         total = steps * batch
-        g = torch.Generator().manual_seed(seed)
-        epochs = (total + count - 1) // count
-        order = torch.cat([torch.randperm(count, generator=g) for _ in range(epochs)])[:total]
-        self.example = order.view(steps, batch)
-        u = torch.rand(total, generator=g, dtype=torch.float64)
-        self.timestep = torch.clamp((u * train_timesteps).floor().long(), max=train_timesteps - 1).view(steps, batch)
-        self.dropped = (torch.rand(total, generator=g, dtype=torch.float64) < caption_dropout).view(steps, batch)
+        self.noise = None
+        if stream == "engine":
+            example, timestep, dropped, noise_seed = sample_stream(count, total, seed, train_timesteps, caption_dropout)
+            h, w, c = latent_shape
+            noise = seeded_noise(noise_seed, h * w * c).reshape(steps, batch, h, w, c)
+            self.noise = torch.from_numpy(np.ascontiguousarray(noise.transpose(0, 1, 4, 2, 3)))  # NCHW
+            self.example = torch.from_numpy(example).view(steps, batch)
+            self.timestep = torch.from_numpy(timestep).view(steps, batch)
+            self.dropped = torch.from_numpy(dropped).view(steps, batch)
+        elif stream == "torch":
+            g = torch.Generator().manual_seed(seed)
+            epochs = (total + count - 1) // count
+            order = torch.cat([torch.randperm(count, generator=g) for _ in range(epochs)])[:total]
+            self.example = order.view(steps, batch)
+            u = torch.rand(total, generator=g, dtype=torch.float64)
+            self.timestep = torch.clamp((u * train_timesteps).floor().long(), max=train_timesteps - 1).view(steps, batch)
+            self.dropped = (torch.rand(total, generator=g, dtype=torch.float64) < caption_dropout).view(steps, batch)
+        else:
+            raise ValueError(f"stream {stream}")
         self.noise_seed = seed * 1_000_003 + 7

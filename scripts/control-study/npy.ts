@@ -1,10 +1,11 @@
 // Minimal .npy (format 1.0, C order, little endian) reader and writer for the PyTorch port's
-// hand-offs: float32, int32 and uint8 arrays.
+// hand-offs: float64, float32, int32 and uint8 arrays.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 
-type NpyData = Float32Array | Int32Array | Uint8Array;
+type NpyData = Float64Array | Float32Array | Int32Array | Uint8Array;
 
 const DESCR = new Map<string, string>([
+  ['Float64Array', '<f8'],
   ['Float32Array', '<f4'],
   ['Int32Array', '<i4'],
   ['Uint8Array', '|u1'],

@@ -44,6 +44,9 @@ def parse_args(argv=None):
     ap.add_argument("--snapshot-dtype", choices=["F32", "F16"], default=None, help="tensor type in the --save-at files (default --dtype)")
     ap.add_argument("--deadline", type=float, default=None, help="wall seconds; past it, save the step reached and stop")
     ap.add_argument("--log-every", type=int, default=100)
+    ap.add_argument("--stream", choices=["engine", "torch"], default="engine",
+                    help="engine: the TypeScript trainer's very samples, timesteps, dropout and noise (rng.py); "
+                         "torch: the same distributions from torch's generators")
     ap.add_argument("--graph", action="store_true",
                     help="cuda: capture the whole step (forward, backward, AdamW) as a CUDA graph after 3 eager steps; "
                          "falls back to eager if capture fails")
@@ -86,7 +89,9 @@ class Trainer:
         self.train_timesteps = len(acp)
         if self.manifest["schedule"].get("prediction", "epsilon") != "epsilon":
             raise SystemExit("only epsilon prediction is ported")
-        self.plan = SamplePlan(self.data.count, args.steps, args.batch, args.seed, self.train_timesteps, args.caption_dropout)
+        self.plan = SamplePlan(self.data.count, args.steps, args.batch, args.seed, self.train_timesteps, args.caption_dropout,
+                               self.data.meta["latentShape"], args.stream)
+        self.noise_all = None if self.plan.noise is None else self.plan.noise.to(self.device)
         self.example = self.plan.example.to(self.device)
         self.timestep = self.plan.timestep.to(self.device)
         self.dropped = self.plan.dropped.to(self.device)
@@ -106,7 +111,10 @@ class Trainer:
         ctx = torch.where(dropped.view(-1, 1, 1), self.empty[None], self.contexts[idx])
         return self.loss(self.x0[idx], noise, t, ctx, self.cond[idx])
 
-    def noise(self):
+    def noise(self, s):
+        """The noise of step s's batch [B, C, H, W]."""
+        if self.noise_all is not None:
+            return self.noise_all[s]
         return torch.randn((self.args.batch, *self.x0.shape[1:]), generator=self.gen, device=self.device)
 
     def step(self, s):
@@ -115,10 +123,10 @@ class Trainer:
             self.static_idx.copy_(self.example[s])
             self.static_t.copy_(self.timestep[s])
             self.static_dropped.copy_(self.dropped[s])
-            self.static_noise.copy_(self.noise())
+            self.static_noise.copy_(self.noise(s))
             self.graph.replay()
             return self.static_loss
-        loss = self.sample_loss(self.example[s], self.timestep[s], self.dropped[s], self.noise())
+        loss = self.sample_loss(self.example[s], self.timestep[s], self.dropped[s], self.noise(s))
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
@@ -150,7 +158,7 @@ class Trainer:
             self.graph = None
             return False
         # The graph's forward must compute what eager does: the same batch, before its update.
-        noise = self.noise()
+        noise = self.noise(s)
         with torch.no_grad():
             eager = float(self.sample_loss(self.example[s], self.timestep[s], self.dropped[s], noise))
         self.static_idx.copy_(self.example[s])
@@ -167,13 +175,13 @@ class Trainer:
 
     def save(self, path, step, losses, seconds, dtype=None):
         args = self.args
-        history = [{"step": k + 1, "loss": float(v)} for k, v in enumerate(losses[:step]) if (k + 1) % 10 == 0 or k + 1 == step]
+        history = [{"step": k + 1, "loss": float(f"{v:.6g}")} for k, v in enumerate(losses[:step])]
         training = {
             "kind": args.method, "condition": self.condition, "trainer": "scripts/control-study/train.py (PyTorch port)",
             "device": str(self.device), "experiment": args.experiment, "steps": step, "batchSize": args.batch,
             "gradientAccumulation": 1, "lr": args.lr, "schedule": "constant", "warmupSteps": 0,
             "resolution": int(self.data.meta["imageSize"][0]), "flip": False, "seed": args.seed, "emaDecay": None,
-            "captionDropout": args.caption_dropout, "images": self.data.count,
+            "captionDropout": args.caption_dropout, "images": self.data.count, "sampleStream": args.stream,
             "finalLoss": float(losses[step - 1]) if step else None, "trainSeconds": round(seconds, 2),
             "lossHistory": history,
         }
