@@ -19,6 +19,11 @@ export interface CscTunerConfig {
   preHintRatio: number;
   /** Dense-hint kernel: 3 (padding 1) or 1. */
   denseHintKernel: 1 | 3;
+  /**
+   * The kernel of the dense hints that halve the hint (stride 2); absent: denseHintKernel. A 1x1
+   * stride-2 conv reads one hint pixel in four, so a thin edge or limb can miss the coarser skips.
+   */
+  downsampleHintKernel?: 1 | 3;
   /** Per-skip adapter hidden width L = C * downRatio. */
   downRatio: number;
 }
@@ -81,12 +86,14 @@ export class CscTuner {
     });
     const k = config.denseHintKernel;
     this.denseHint = config.layout.skips.map((skip, i) => {
+      const halves = downsamplesAt(config.layout, i);
+      const kernel = halves ? (config.downsampleHintKernel ?? k) : k;
       const conv = new Conv2d(root.child(`dense_hint_blocks.${i}.1`), {
         inChannels: ch,
         outChannels: skip.channels,
-        kernelSize: k,
-        stride: downsamplesAt(config.layout, i) ? 2 : 1,
-        padding: k === 3 ? 1 : 0,
+        kernelSize: kernel,
+        stride: halves ? 2 : 1,
+        padding: kernel === 3 ? 1 : 0,
         zeroInit: true,
       });
       ch = skip.channels;

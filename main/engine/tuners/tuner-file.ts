@@ -27,6 +27,7 @@ const cscConfigSchema = z.object({
   hintChannels: z.number().int().positive(),
   preHintRatio: z.number().positive(),
   denseHintKernel: z.union([z.literal(1), z.literal(3)]),
+  downsampleHintKernel: z.union([z.literal(1), z.literal(3)]).optional(),
   downRatio: z.number().positive(),
 });
 

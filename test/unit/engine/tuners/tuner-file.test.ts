@@ -62,7 +62,7 @@ describe('tuner files', () => {
     const unet = tinyUNet();
     const layout = { skips: unet.skipInfo };
     const sc = new ScTuner({ layout, downRatio: 1 }, { seed: 1 });
-    const csc = new CscTuner(cscConfig(unet, 'depth'), { seed: 2 });
+    const csc = new CscTuner({ ...cscConfig(unet, 'depth'), downsampleHintKernel: 1 }, { seed: 2 });
     randomize(sc.params, 3);
     randomize(csc.params, 4);
     await saveTuner(join(dir, 'style.safetensors'), sc, {
@@ -93,6 +93,7 @@ describe('tuner files', () => {
     const loadedSc = await loadTuner(join(dir, 'style.safetensors'), target);
     const loadedCsc = await loadTuner(join(dir, 'depth.safetensors'), target);
     expect(loadedCsc.info.condition).toBe('depth');
+    expect(loadedCsc.info.config).toMatchObject({ denseHintKernel: 3, downsampleHintKernel: 1 });
     expect(await allValues(loadedSc.tuner.params)).toEqual(await allValues(sc.params));
     expect(await allValues(loadedCsc.tuner.params)).toEqual(await allValues(csc.params));
     for (const t of [sc, csc, loadedSc.tuner, loadedCsc.tuner]) t.dispose();

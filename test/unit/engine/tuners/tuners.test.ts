@@ -100,6 +100,26 @@ describe('CSC-Tuner', () => {
     unet.params.dispose();
   });
 
+  it('can read every hint pixel where the hint halves: 3x3 dense hints there, 1x1 elsewhere', () => {
+    const unet = tinyUNet();
+    const mixed = new CscTuner(
+      { ...cscConfig(unet), denseHintKernel: 1, downsampleHintKernel: 3 },
+      { seed: 2 },
+    );
+    const halves = unet.skipInfo.map((s, i) => i > 0 && s.downscale > unet.skipInfo[i - 1]!.downscale);
+    expect(halves.some(Boolean)).toBe(true);
+    expect(mixed.denseHint.map((conv) => conv.weight.spec.shape[0])).toEqual(halves.map((h) => (h ? 3 : 1)));
+    // Same hint sizes as all-3x3 dense hints: padding 1 where the kernel is 3.
+    const all3 = new CscTuner(cscConfig(unet), { seed: 2 });
+    const cond = conditionImage();
+    const [a, b] = [mixed.hints(cond), all3.hints(cond)];
+    expect(a.map((h) => h.shape)).toEqual(b.map((h) => h.shape));
+    tf.dispose([cond, ...a, ...b]);
+    mixed.dispose();
+    all3.dispose();
+    unet.params.dispose();
+  });
+
   it('applies control_j = h_j + T_j(skip + h_j)', () => {
     const unet = tinyUNet();
     const tuner = new CscTuner(cscConfig(unet), { seed: 2 });
