@@ -22,8 +22,8 @@ import { createTrainableTuner } from '../../main/engine/train/trainable-tuner.ts
 import type { TrainingObjective } from '../../main/engine/train/trainer.ts';
 import { CONTROLNET_PREFIX, loadBaseline } from '../../main/engine/tuners/baseline-file.ts';
 import { prepareMix, type TunerMix } from '../../main/engine/tuners/composition.ts';
-import { CscTuner } from '../../main/engine/tuners/csc-tuner.ts';
-import { CSC_PREFIX, loadTuner } from '../../main/engine/tuners/tuner-file.ts';
+import { CscTuner, type CscTunerConfig } from '../../main/engine/tuners/csc-tuner.ts';
+import { CSC_PREFIX, inspectTuner, loadTuner } from '../../main/engine/tuners/tuner-file.ts';
 import { readNpyF32 } from './npy.ts';
 
 const TOLERANCE = 1e-4;
@@ -167,7 +167,12 @@ async function checkInit(
   condition: string,
 ) {
   const file = join(dir, `${method}-init.safetensors`);
-  const tuner = createTrainableTuner(model, { kind: method, condition, downRatio: 1, rank: 4, seed: 0 });
+  // A CSC-Tuner is built from the file's own config (it may set downsampleHintKernel), seed 0 as training.
+  const cscConfig = method === 'csc' ? ((await inspectTuner(file)).config as CscTunerConfig) : null;
+  const csc = cscConfig ? new CscTuner(cscConfig, { seed: 0 }) : null;
+  const tuner = csc
+    ? { params: csc.params.list(), dispose: () => csc.dispose() }
+    : createTrainableTuner(model, { kind: method, condition, downRatio: 1, rank: 4, seed: 0 });
   const py = await openSafetensors(file);
   const prefix = method === 'csc' ? CSC_PREFIX : CONTROLNET_PREFIX;
   let worst = 0;

@@ -20,11 +20,12 @@ GRAPH=${GRAPH---graph}
 STEPS=${STEPS:-4000}
 SAVE_AT=${SAVE_AT:-800}
 FIRST=${FIRST:-depth pose}
-LATER=${LATER:-canny-figures}
+LATER=${LATER-canny-figures}
 BUDGET=${BUDGET:-400}          # wall seconds for all training, from the start of this script
 THREADS=${THREADS:-2}
 DATA=${DATA:-.study/device/data}
 CN_SNAPSHOT_DTYPE=${CN_SNAPSHOT_DTYPE:-F16}   # 800-step ControlNets in F16 so 6 fit in 64 MiB
+CSC_ARGS=${CSC_ARGS:-}         # more train.py options for the CSC-Tuners, e.g. "--downsample-hint-kernel 3"
 export PYTHONUNBUFFERED=1
 start=$(date +%s)
 work=$(mktemp -d /tmp/control-study.XXXXXX)
@@ -37,12 +38,13 @@ if [ "$DEVICE" = cuda ]; then nvidia-smi --query-gpu=name,memory.total --format=
 lr_of() { if [ "$1" = csc ]; then echo 2e-3; else echo 2e-4; fi; }
 
 launch() { # experiment method deadline graph-flag; sets LAST_PID (no subshell: the run stays our child)
-  local e=$1 m=$2 deadline=$3 g=$4 sd=F32
+  local e=$1 m=$2 deadline=$3 g=$4 sd=F32 extra=""
   [ "$m" = controlnet ] && sd=$CN_SNAPSHOT_DTYPE
+  [ "$m" = csc ] && extra=$CSC_ARGS
   "$PY" scripts/control-study/train.py --experiment "$e" --method "$m" --steps "$STEPS" --lr "$(lr_of "$m")" \
     --batch 8 --seed 0 --caption-dropout 0.5 --device "$DEVICE" --threads "$THREADS" --data-dir "$DATA" \
     --save-at "$SAVE_AT" --snapshot "$work/files" --snapshot-dtype "$sd" \
-    --out "$work/files/$e-$m-$STEPS.safetensors" --deadline "$deadline" $g >>"$work/logs/$e-$m.log" 2>&1 &
+    --out "$work/files/$e-$m-$STEPS.safetensors" --deadline "$deadline" $g $extra >>"$work/logs/$e-$m.log" 2>&1 &
   LAST_PID=$!
 }
 

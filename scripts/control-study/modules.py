@@ -282,7 +282,9 @@ class CscTuner(nn.Module):
         dense = []
         for i, s in enumerate(skips):
             down = i > 0 and s["downscale"] > skips[i - 1]["downscale"]
-            dense.append(nn.Sequential(nn.SiLU(), nn.Conv2d(ch, s["channels"], k, stride=2 if down else 1, padding=1 if k == 3 else 0)))
+            # The hints that halve the resolution may use their own kernel (downsampleHintKernel).
+            kk = config.get("downsampleHintKernel", k) if down else k
+            dense.append(nn.Sequential(nn.SiLU(), nn.Conv2d(ch, s["channels"], kk, stride=2 if down else 1, padding=1 if kk == 3 else 0)))
             ch = s["channels"]
         self.dense_hint_blocks = nn.ModuleList(dense)
         adapters = []
@@ -430,11 +432,14 @@ class ControlNet(nn.Module):
         return md
 
 
-def build_tuner(method, unet, manifest, condition, seed=0):
+def build_tuner(method, unet, manifest, condition, seed=0, downsample_hint_kernel=None):
     unet_config = manifest["config"]["unet"]
     factor = vae_factor(manifest)
     if method == "csc":
-        return CscTuner(default_csc_config(skip_info(unet_config), condition, factor), seed=seed)
+        config = default_csc_config(skip_info(unet_config), condition, factor)
+        if downsample_hint_kernel is not None:
+            config["downsampleHintKernel"] = downsample_hint_kernel
+        return CscTuner(config, seed=seed)
     if method == "controlnet":
         return ControlNet(unet, unet_config, factor, 3, seed=seed)
     raise ValueError(method)

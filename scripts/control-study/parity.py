@@ -26,12 +26,14 @@ def main():
     ap.add_argument("--out", default=".study/parity")
     ap.add_argument("--experiment", default="depth")
     ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--downsample-hint-kernel", default=None, choices=["1", "3"])
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     report = {}
     for method, lr in (("csc", 2e-3), ("controlnet", 2e-4)):
         path = os.path.join(a.out, f"{method}.safetensors")
-        args = parse_args(["--experiment", a.experiment, "--method", method, "--steps", str(a.steps), "--lr", str(lr), "--out", path])
+        extra = ["--downsample-hint-kernel", a.downsample_hint_kernel] if a.downsample_hint_kernel and method == "csc" else []
+        args = parse_args(["--experiment", a.experiment, "--method", method, "--steps", str(a.steps), "--lr", str(lr), "--out", path, *extra])
         tr = Trainer(args)
         # The initial weights (step 0), to compare with the engine's seeded initialisation.
         tr.save(os.path.join(a.out, f"{method}-init.safetensors"), 0, np.array([]), 0.0)

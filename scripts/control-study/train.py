@@ -43,6 +43,9 @@ def parse_args(argv=None):
     ap.add_argument("--dtype", choices=["F32", "F16"], default="F32", help="tensor type in the final file")
     ap.add_argument("--snapshot-dtype", choices=["F32", "F16"], default=None, help="tensor type in the --save-at files (default --dtype)")
     ap.add_argument("--deadline", type=float, default=None, help="wall seconds; past it, save the step reached and stop")
+    ap.add_argument("--downsample-hint-kernel", type=int, choices=[1, 3], default=None,
+                    help="CSC-Tuner: kernel of the dense hints that halve the hint (the config's downsampleHintKernel; "
+                         "absent as in defaultCscTunerConfig)")
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--stream", choices=["engine", "torch"], default="engine",
                     help="engine: the TypeScript trainer's very samples, timesteps, dropout and noise (rng.py); "
@@ -76,7 +79,8 @@ class Trainer:
         self.unet = unet.to(self.device)
         self.x0, self.cond, self.contexts, self.empty = self.data.tensors(text, self.device)
         self.text_parity = self.data.text_parity(self.contexts, self.empty)
-        self.tuner = build_tuner(args.method, unet, self.manifest, self.condition, seed=args.seed).to(self.device)
+        self.tuner = build_tuner(args.method, unet, self.manifest, self.condition, seed=args.seed,
+                                 downsample_hint_kernel=args.downsample_hint_kernel).to(self.device)
         self.tuner.train()
         self.params = [p for p in self.tuner.parameters()]
         for p in self.params:
