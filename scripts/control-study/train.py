@@ -233,23 +233,23 @@ def main(argv=None):
     while step < args.steps:
         if warmup and step < warmup:
             with torch.cuda.stream(side):
-                losses_dev[step] = tr.step(step)
+                losses_dev[step] = tr.step(step).detach()
         elif warmup and step == warmup:
             torch.cuda.current_stream().wait_stream(side)
             if tr.capture(step):
                 # capture() replayed step `step` itself (its check): record it and go on.
-                losses_dev[step] = tr.static_loss
+                losses_dev[step] = tr.static_loss.detach()
             else:
-                losses_dev[step] = tr.step(step)
+                losses_dev[step] = tr.step(step).detach()
             t_graph = time.monotonic()
         else:
-            losses_dev[step] = tr.step(step)
+            losses_dev[step] = tr.step(step).detach()
         step += 1
         due_log = step % args.log_every == 0 or step == args.steps
         due_save = step in save_at
         late = args.deadline is not None and step % 20 == 0 and time.monotonic() - t_start > args.deadline
         if due_log or due_save or late:
-            losses[fetched:step] = losses_dev[fetched:step].cpu().numpy()
+            losses[fetched:step] = losses_dev[fetched:step].detach().cpu().numpy()
             fetched = step
             if not np.isfinite(losses[step - 1]):
                 raise SystemExit(f"{tag}: loss is {losses[step - 1]} at step {step}")
@@ -269,7 +269,7 @@ def main(argv=None):
     if warmup and step > warmup:
         print(f"{tag}: {'graph' if tr.graph is not None else 'eager'} steps after warm-up: "
               f"{(time.monotonic() - t_graph) / max(1, step - warmup - 1) * 1000:.2f} ms/step", flush=True)
-    losses[fetched:step] = losses_dev[fetched:step].cpu().numpy()
+    losses[fetched:step] = losses_dev[fetched:step].detach().cpu().numpy()
     out = args.out
     if stopped_early:
         root, ext = os.path.splitext(out)
