@@ -8,7 +8,6 @@ the model folder (model.json + F16/F32 weights.safetensors). NCHW throughout."""
 import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
@@ -18,9 +17,12 @@ import torch.nn.functional as F
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(REPO, "test", "bench", "peer"))
+sys.path.insert(0, os.path.join(REPO, "scripts", "train-embedded"))
 
 from clip_text import TextTransformer  # noqa: E402
 from ldm_unet import UNet, timestep_embedding  # noqa: E402
+from safetensors_np import read_safetensors  # noqa: E402,F401  (F16 widened; re-exported for compare.py)
+from safetensors_write import write_safetensors  # noqa: E402,F401  (atomic; re-exported for train.py, parity.py)
 
 MODEL_DIR = os.path.join(REPO, "assets", "models", "embedded")
 TUNER_FORMAT = "scedit-studio.tuner/1"
@@ -28,47 +30,22 @@ BASELINE_FORMAT = "scedit-studio.baseline/1"
 CSC_PREFIX = "control_blocks.0."
 CONTROLNET_PREFIX = "control_model."
 
-# ---------------------------------------------------------------------------------------------
-# safetensors (numpy only)
-
-_DT = {"F32": "<f4", "F16": "<f2", "I32": "<i4", "U8": "u1", "I64": "<i8"}
-
-
-def read_safetensors(path):
-    """All tensors as float32 (F16 widened) numpy arrays, and the metadata."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    (length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + length])
-    metadata = header.pop("__metadata__", {})
-    base = 8 + length
-    out = {}
-    for name, info in header.items():
-        start, end = info["data_offsets"]
-        a = np.frombuffer(raw[base + start : base + end], dtype=_DT[info["dtype"]]).reshape(info["shape"])
-        out[name] = a.astype(np.float32) if info["dtype"] == "F16" else a
-    return out, metadata
-
-
-def write_safetensors(path, tensors, metadata, dtype="F32"):
-    """tensors: name -> float32 numpy array (written as `dtype`); atomic (temp file + rename)."""
-    np_dtype = {"F32": "<f4", "F16": "<f2"}[dtype]
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = np.ascontiguousarray(tensors[name], dtype=np.float32).astype(np_dtype).tobytes()
-        header[name] = {"dtype": dtype, "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * ((8 - len(head) % 8) % 8)
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(head)))
-        f.write(head)
-        for b in blobs:
-            f.write(b)
-    os.replace(tmp, path)
+def file_metadata(fmt, kind, module, condition, base_model, name=None, training=None):
+    """The header the engine's tuner-file.ts / baseline-file.ts read (their format, kind, config)."""
+    md = {
+        "format": fmt,
+        "kind": kind,
+        "base_model_id": base_model["id"],
+        "base_model_hash": base_model["hash"],
+        "config": json.dumps(module.config, separators=(",", ":")),
+        "parameter_count": str(sum(p.numel() for p in module.parameters())),
+        "condition": condition,
+    }
+    if name:
+        md["name"] = name
+    if training is not None:
+        md["training"] = json.dumps(training, separators=(",", ":"))
+    return md
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,21 +299,7 @@ class CscTuner(nn.Module):
         return {CSC_PREFIX + k: v.detach().float().cpu().numpy() for k, v in self.state_dict().items()}
 
     def file_metadata(self, base_model, name=None, training=None):
-        count = sum(p.numel() for p in self.parameters())
-        md = {
-            "format": TUNER_FORMAT,
-            "kind": "csc",
-            "base_model_id": base_model["id"],
-            "base_model_hash": base_model["hash"],
-            "config": json.dumps(self.config, separators=(",", ":")),
-            "parameter_count": str(count),
-            "condition": self.config["condition"],
-        }
-        if name:
-            md["name"] = name
-        if training is not None:
-            md["training"] = json.dumps(training, separators=(",", ":"))
-        return md
+        return file_metadata(TUNER_FORMAT, "csc", self, self.config["condition"], base_model, name, training)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -416,20 +379,7 @@ class ControlNet(nn.Module):
         return {CONTROLNET_PREFIX + k: v.detach().float().cpu().numpy() for k, v in self.state_dict().items()}
 
     def file_metadata(self, base_model, condition, name=None, training=None):
-        md = {
-            "format": BASELINE_FORMAT,
-            "kind": "controlnet",
-            "base_model_id": base_model["id"],
-            "base_model_hash": base_model["hash"],
-            "config": json.dumps(self.config, separators=(",", ":")),
-            "parameter_count": str(sum(p.numel() for p in self.parameters())),
-            "condition": condition,
-        }
-        if name:
-            md["name"] = name
-        if training is not None:
-            md["training"] = json.dumps(training, separators=(",", ":"))
-        return md
+        return file_metadata(BASELINE_FORMAT, "controlnet", self, condition, base_model, name, training)
 
 
 def build_tuner(method, unet, manifest, condition, seed=0, downsample_hint_kernel=None):

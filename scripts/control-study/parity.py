@@ -88,7 +88,7 @@ def check(a, tr, method, variant, path, losses):
                       ("condition", nhwc(cond)), ("out", nhwc(out)), ("t", t.numpy().astype(np.float32)),
                       ("loss", np.array([loss.item()], dtype=np.float32))):
         np.save(os.path.join(d, f"{name}.npy"), np.ascontiguousarray(arr, dtype=np.float32))
-    write_safetensors(os.path.join(d, "grads.safetensors"), grads, {"loss": str(loss.item())})
+    write_safetensors(os.path.join(d, "grads.safetensors"), grads, metadata={"loss": str(loss.item())})
     r = {"file": path, "train_losses": losses, "loss": loss.item(),
          "control_effect_max_abs": float((out - base).abs().max()), "out_max_abs": float(out.abs().max())}
     print(method, variant, json.dumps(r), flush=True)

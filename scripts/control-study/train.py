@@ -197,7 +197,7 @@ class Trainer:
         else:
             md = self.tuner.file_metadata(self.base_model, self.condition, name=name, training=training)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        write_safetensors(path, self.tuner.file_tensors(), md, dtype=dtype or args.dtype)
+        write_safetensors(path, self.tuner.file_tensors(), dtype=dtype or args.dtype, metadata=md)
 
 
 def smoothed(losses, upto):

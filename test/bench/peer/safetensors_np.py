@@ -1,8 +1,11 @@
-"""Minimal .safetensors reader (F32 only) with numpy, so the peer needs no extra package."""
+"""Minimal .safetensors reader with numpy, so the peer needs no extra package: F32, and F16 widened
+to float32 as the engine widens it (the shipped model is stored in F16)."""
 import json
 import struct
 
 import numpy as np
+
+_DTYPES = {"F32": "<f4", "F16": "<f2"}
 
 
 def read_safetensors(path):
@@ -14,8 +17,9 @@ def read_safetensors(path):
     base = 8 + length
     tensors = {}
     for name, info in header.items():
-        if info["dtype"] != "F32":
-            raise ValueError(f"{path}: tensor {name} is {info['dtype']}; the peer reads F32 only")
+        if info["dtype"] not in _DTYPES:
+            raise ValueError(f"{path}: tensor {name} is {info['dtype']}; the peer reads F32 and F16 only")
         start, end = info["data_offsets"]
-        tensors[name] = np.frombuffer(raw[base + start : base + end], dtype="<f4").reshape(info["shape"])
+        a = np.frombuffer(raw[base + start : base + end], dtype=_DTYPES[info["dtype"]]).reshape(info["shape"])
+        tensors[name] = a.astype(np.float32) if info["dtype"] == "F16" else a
     return tensors, metadata
