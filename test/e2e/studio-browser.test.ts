@@ -574,7 +574,7 @@ function generationFlows() {
     await page.getByRole('button', { name: 'Studio' }).click();
     const layers = (await scene(page)).layers;
     expect(layers.map((l) => l.kind)).toEqual(['edge']);
-    expect((await scene(page)).width).toBe(model.resolution);
+    await expect.poll(async () => (await scene(page)).width).toBe(model.resolution);
     await page.getByRole('button', { name: 'Brush' }).click();
     await dragThrough(page, [at(8, 8), at(56, 56)]);
     await page.getByRole('button', { name: 'Region mask' }).click();
