@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useApi } from './api/connection.ts';
 import { restoreImageRecipe } from './api/restore-recipe.ts';
+import { useBaseModels } from './api/use-base-models.ts';
 import { Toolbar } from './canvas/Toolbar.tsx';
 import { Workspace } from './canvas/Workspace.tsx';
 import { GalleryPanel } from './panels/GalleryPanel.tsx';
@@ -105,6 +106,7 @@ export function App() {
   const studio = useStudio();
   const [view, setView] = useState<View>('studio');
   useRecipeDrop();
+  useBaseModels();
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {

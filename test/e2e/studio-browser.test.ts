@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_SOCKET_PATH } from '../../shared/api/protocol.ts';
 import { tempDir, writeTunerFile } from '../unit/library/tuner-fixture.ts';
 import {
   buildWebUi,
@@ -88,10 +89,43 @@ describe.skipIf(!chromiumAvailable())('the studio in Chromium', () => {
     await studio?.stop();
   });
 
+  describe('start-up', startupFlows);
   describe('canvas', canvasFlows);
   describe('library', libraryFlows);
   describe('generation and training', generationFlows);
 });
+
+function startupFlows() {
+  it("takes the model's size even when the engine lists its models while another view is open", async () => {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    const errors = collectPageErrors(page);
+    // Hold the page's first model listing back until the artist has left the Studio view.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.routeWebSocket(
+      (url) => url.pathname === API_SOCKET_PATH,
+      (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage(async (message) => {
+          if ((JSON.parse(String(message)) as { method?: string }).method === 'modelsList') await released;
+          server.send(message);
+        });
+      },
+    );
+    await page.goto(studio.url);
+    await page.getByRole('heading', { name: 'Layers' }).waitFor();
+    expect((await scene(page)).width).toBe(512);
+    await page.getByRole('button', { name: 'Train' }).click();
+    release();
+    await expect.poll(async () => (await scene(page)).width).toBe(model.resolution);
+    await page.getByRole('button', { name: 'Studio' }).click();
+    expect(await page.getByLabel('Width', { exact: true }).inputValue()).toBe(String(model.resolution));
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+}
 
 function canvasFlows() {
   let page: Page;

@@ -1,6 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { SAMPLERS, type Sampler } from '../../../shared/api/generation-schemas.ts';
-import type { BaseModelInfo } from '../../../shared/api/library-schemas.ts';
 import type { JobProgress } from '../../../shared/api/progress.ts';
 import { useApi } from '../api/connection.ts';
 import { buildGenerateRequest } from '../api/generate-request.ts';
@@ -8,7 +7,6 @@ import { randomSeed, SAMPLER_LABELS } from '../api/generation-settings.ts';
 import { bitmapToDataUrl, decodeImage } from '../canvas/image-decoding.ts';
 import type { Bitmap } from '../raster/bitmap.ts';
 import { setCanvasSize } from '../scene/layer-actions.ts';
-import { canvasSizeForModel, followModelSize, toolWidthsFor } from '../scene/model-size.ts';
 import { formatDuration } from '../ui/format.ts';
 import { useScene, useSmallStore } from '../ui/hooks.ts';
 import { NotConnected } from '../ui/NotConnected.tsx';
@@ -27,63 +25,13 @@ export function GeneratePanel() {
   const studio = useStudio();
   const api = useApi();
   const s = useSmallStore(studio.generation);
-  const { mixProblems } = useSmallStore(studio.view);
+  const { mixProblems, models, modelsSettled } = useSmallStore(studio.view);
   const scene = useScene(studio.scene);
-  const [models, setModels] = useState<BaseModelInfo[] | null>(null);
-  // Until the engine has listed its models the canvas still has its placeholder size (512), so a
-  // generation then would run the 64 px model at 512 px: minutes of work for a broken picture.
-  const [modelsSettled, setModelsSettled] = useState(false);
   const [running, setRunning] = useState<Running | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
   const generateRef = useRef<() => void>(() => {});
   const ids = { prompt: useId(), negative: useId(), seed: useId(), sampler: useId(), model: useId() };
   const set = studio.generation.set.bind(studio.generation);
-
-  useEffect(() => {
-    if (!api) return;
-    let live = true;
-    api.modelsList({}).then(
-      ({ models }) => {
-        if (!live) return;
-        setModels(models);
-        setModelsSettled(true);
-        if (studio.generation.value.baseModel === null) {
-          const def = models.find((m) => m.isDefault) ?? models[0];
-          if (def) studio.generation.set({ baseModel: def.id });
-        }
-      },
-      (err) => {
-        if (live) setModelsSettled(true);
-        studio.notices.error(err, 'List base models');
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [api, studio]);
-
-  // A restored recipe may name its model by name or hash; the engine wants the id.
-  useEffect(() => {
-    const wanted = s.baseModel;
-    if (!models || wanted === null || models.some((m) => m.id === wanted)) return;
-    const match = models.find((m) => m.name === wanted || (m.hash !== null && m.hash === wanted));
-    if (match) studio.generation.set({ baseModel: match.id });
-  }, [models, s.baseModel, studio]);
-
-  // The canvas takes the chosen model's native size until the artist picks one or draws.
-  useEffect(() => {
-    const model = models?.find((m) => m.id === s.baseModel);
-    if (!model) return;
-    const view = studio.view.value;
-    const next = canvasSizeForModel(studio.scene.state, view.modelCanvasSize, model.resolution);
-    if (!next) return;
-    const tools = studio.tools.value;
-    const oldWidths = toolWidthsFor(view.modelCanvasSize);
-    if (tools.strokeWidth === oldWidths.strokeWidth && tools.depthBrushWidth === oldWidths.depthBrushWidth)
-      studio.tools.set(toolWidthsFor(next));
-    studio.view.set({ modelCanvasSize: next });
-    studio.run(followModelSize, next);
-  }, [models, s.baseModel, studio]);
 
   async function generate() {
     if (!api || !modelsSettled || running) return;

@@ -1,4 +1,5 @@
 import { createContext, useContext } from 'react';
+import type { BaseModelInfo } from '../../../shared/api/library-schemas.ts';
 import {
   DEFAULT_GENERATION_SETTINGS,
   type GenerationSettings,
@@ -24,6 +25,13 @@ export interface ViewState {
   readonly mixProblems: readonly string[];
   /** The canvas size last set to follow the base model; another size means the artist chose one. */
   readonly modelCanvasSize: CanvasSize;
+  /** The engine's base models, null until listed (or when listing failed). */
+  readonly models: readonly BaseModelInfo[] | null;
+  /**
+   * Whether the engine has answered the listing. Until then the canvas still has its
+   * placeholder size (512), so a generation would run the 64 px model at 512 px.
+   */
+  readonly modelsSettled: boolean;
 }
 
 /** Everything the studio's UI shares; created once, outside React. */
@@ -51,6 +59,8 @@ export function createStudio(): Studio {
       fitRequest: 0,
       mixProblems: [],
       modelCanvasSize: { width: DEFAULT_SCENE_SIZE, height: DEFAULT_SCENE_SIZE },
+      models: null,
+      modelsSettled: false,
     }),
     generation: new SmallStore<GenerationSettings>({ ...DEFAULT_GENERATION_SETTINGS, seed: randomSeed() }),
     run(action, args) {
