@@ -177,10 +177,13 @@ def unet_decode(unet, h, skips, emb, context, skip_hook=None):
 # CSC-Tuner
 
 
-def default_csc_config(skips, condition, latent_factor, down_ratio=1):
-    """defaultCscTunerConfig."""
+CSC_PARAMETER_SHARE = 0.08
+
+
+def default_csc_config(skips, condition, latent_factor, down_ratio=1, max_parameters=None):
+    """defaultCscTunerConfig: 3x3 dense hints where the hint halves when they fit max_parameters."""
     width = skips[0][0]
-    return {
+    plain = {
         "layout": {"skips": [{"channels": c, "downscale": d} for c, d in skips]},
         "condition": condition,
         "latentFactor": latent_factor,
@@ -190,6 +193,11 @@ def default_csc_config(skips, condition, latent_factor, down_ratio=1):
         "denseHintKernel": 1,
         "downRatio": down_ratio,
     }
+    if max_parameters is None:
+        return plain
+    halving3x3 = dict(plain, downsampleHintKernel=3)
+    count = sum(p.numel() for p in CscTuner(halving3x3, seed=0).parameters())
+    return halving3x3 if count <= max_parameters else plain
 
 
 def _js_round(x):
@@ -386,7 +394,10 @@ def build_tuner(method, unet, manifest, condition, seed=0, downsample_hint_kerne
     unet_config = manifest["config"]["unet"]
     factor = vae_factor(manifest)
     if method == "csc":
-        config = default_csc_config(skip_info(unet_config), condition, factor)
+        # cscConfigFor: the default within CSC_PARAMETER_SHARE of this model's ControlNet.
+        control_net = sum(p.numel() for p in ControlNet(unet, unet_config, factor, 3, seed=seed).parameters())
+        config = default_csc_config(skip_info(unet_config), condition, factor,
+                                    max_parameters=control_net * CSC_PARAMETER_SHARE)
         if downsample_hint_kernel is not None:
             config["downsampleHintKernel"] = downsample_hint_kernel
         return CscTuner(config, seed=seed)

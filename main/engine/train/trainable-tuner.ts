@@ -8,7 +8,13 @@ import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts
 import { saveBaseline } from '../tuners/baseline-file.ts';
 import type { TunerMix } from '../tuners/composition.ts';
 import { ControlNet } from '../tuners/controlnet.ts';
-import { CscTuner, type CscTunerConfig, defaultCscTunerConfig, preHintPlan } from '../tuners/csc-tuner.ts';
+import {
+  CSC_PARAMETER_SHARE,
+  CscTuner,
+  type CscTunerConfig,
+  defaultCscTunerConfig,
+  preHintPlan,
+} from '../tuners/csc-tuner.ts';
 import { LoraTuner } from '../tuners/lora.ts';
 import { ScTuner } from '../tuners/sc-tuner.ts';
 import { type BaseModelRef, saveTuner } from '../tuners/tuner-file.ts';
@@ -53,13 +59,23 @@ export interface TrainableTuner {
   dispose(): void;
 }
 
-/** The CSC-Tuner a training run builds for this model: the studio's default for its U-Net. */
+/**
+ * The CSC-Tuner a training run builds for this model: the studio's default for its U-Net, within
+ * CSC_PARAMETER_SHARE of the ControlNet the same model would train.
+ */
 export function cscConfigFor(
   model: LatentDiffusionModel,
   condition: string,
   downRatio: number,
 ): CscTunerConfig {
-  return defaultCscTunerConfig({ skips: model.unet.skipInfo }, condition, model.vaeFactor, downRatio);
+  const controlNet = ControlNet.parameterCount(model.unet, {
+    latentFactor: model.vaeFactor,
+    conditionChannels: 3,
+  });
+  return defaultCscTunerConfig({ skips: model.unet.skipInfo }, condition, model.vaeFactor, {
+    downRatio,
+    maxParameters: controlNet * CSC_PARAMETER_SHARE,
+  });
 }
 
 export function createTrainableTuner(model: LatentDiffusionModel, o: TrainableOptions): TrainableTuner {

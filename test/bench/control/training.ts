@@ -55,20 +55,33 @@ export interface MethodRun {
 }
 
 /**
- * Why a file the bench trained earlier does not answer this run (other settings or base model), or
- * null when it does. Files without a record (brought by the user) are taken as they are.
+ * Why a file the bench trained earlier does not answer this run (other settings, base model or
+ * design — the studio's default tuner for the model has another parameter count), or null when it
+ * does. Files without a record (brought by the user) are taken as they are.
  */
 export function staleRecord(
   record: TrainingRecord,
   settings: TrainSettings,
   modelHash: string,
+  parameterCount: number,
 ): string | null {
   if (record.baseModel.hash !== modelHash) return `for another base model (${record.baseModel.id})`;
+  if (record.parameterCount !== parameterCount)
+    return `as another design (${record.parameterCount} parameters; the default now has ${parameterCount})`;
   const keys = Object.keys(settings) as (keyof TrainSettings)[];
   const differ = keys.filter((k) => record.settings[k] !== settings[k]);
   return differ.length
     ? `with other settings (${differ.map((k) => `${k} ${record.settings[k]}, now ${settings[k]}`).join('; ')})`
     : null;
+}
+
+function defaultParameterCount(model: LatentDiffusionModel, kind: TrainedKind, condition: string): number {
+  const tuner = createTrainableTuner(model, { kind, condition, downRatio: 1, rank: 4, seed: 1 });
+  try {
+    return tuner.parameterCount;
+  } finally {
+    tuner.dispose();
+  }
 }
 
 export function tunerFile(dir: string, experiment: string, kind: TrainedKind): string {
@@ -154,7 +167,9 @@ export async function trainOrReuse(o: MethodRunOptions): Promise<MethodRun> {
   let reused = o.reuse && existsSync(path);
   if (reused) {
     record = existsSync(recordPath) ? (JSON.parse(readFileSync(recordPath, 'utf8')) as TrainingRecord) : null;
-    const stale = record ? staleRecord(record, settings, model.hash) : null;
+    const stale = record
+      ? staleRecord(record, settings, model.hash, defaultParameterCount(model, kind, condition))
+      : null;
     if (stale) {
       o.log(`${experiment} ${kind}: ${path} was trained ${stale}; training it again`);
       reused = false;

@@ -16,14 +16,20 @@ const record: TrainingRecord = {
 
 describe('reusing tuners the control bench trained', () => {
   it('reuses a file trained with the same settings for the same model', () => {
-    expect(staleRecord(record, { ...settings }, 'abc')).toBeNull();
+    expect(staleRecord(record, { ...settings }, 'abc', 118_076)).toBeNull();
   });
 
   it('says which settings differ, or that the base model does', () => {
-    expect(staleRecord(record, { ...settings, steps: 10, batch: 4 }, 'abc')).toBe(
+    expect(staleRecord(record, { ...settings, steps: 10, batch: 4 }, 'abc', 118_076)).toBe(
       'with other settings (steps 200, now 10; batch 8, now 4)',
     );
-    expect(staleRecord(record, settings, 'def')).toBe('for another base model (scedit-embedded-v1)');
+    expect(staleRecord(record, settings, 'def', 118_076)).toBe('for another base model (scedit-embedded-v1)');
+  });
+
+  it("trains again when the studio's default tuner for the model has changed design", () => {
+    expect(staleRecord(record, settings, 'abc', 182_076)).toBe(
+      'as another design (118076 parameters; the default now has 182076)',
+    );
   });
 
   it('names files by experiment and method', () => {

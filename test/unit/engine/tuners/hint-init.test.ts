@@ -22,7 +22,7 @@ function spatialSpread(t: tf.Tensor4D): number {
 describe('CSC-Tuner pre-hint initialisation', () => {
   it("carries the condition map's spatial pattern to the hints at a comparable scale", () => {
     const layout = { skips: UNet.describe(embedded.unet).skipInfo };
-    const tuner = new CscTuner(defaultCscTunerConfig(layout, 'depth', 4, 1), { seed: 5 });
+    const tuner = new CscTuner(defaultCscTunerConfig(layout, 'depth', 4), { seed: 5 });
     // A depth-like map: a bright figure-sized block on a vertical gradient.
     const map = tf.tidy(() => {
       const ramp = tf.tile(tf.reshape(tf.linspace(0, 1, 64), [1, 64, 1, 1]), [1, 1, 64, 3]);
