@@ -390,7 +390,7 @@ class ControlNet(nn.Module):
         return file_metadata(BASELINE_FORMAT, "controlnet", self, condition, base_model, name, training)
 
 
-def build_tuner(method, unet, manifest, condition, seed=0, downsample_hint_kernel=None):
+def build_tuner(method, unet, manifest, condition, seed=0, downsample_hint_kernel=None, csc_overrides=None):
     unet_config = manifest["config"]["unet"]
     factor = vae_factor(manifest)
     if method == "csc":
@@ -400,6 +400,7 @@ def build_tuner(method, unet, manifest, condition, seed=0, downsample_hint_kerne
                                     max_parameters=control_net * CSC_PARAMETER_SHARE)
         if downsample_hint_kernel is not None:
             config["downsampleHintKernel"] = downsample_hint_kernel
+        config.update(csc_overrides or {})
         return CscTuner(config, seed=seed)
     if method == "controlnet":
         return ControlNet(unet, unet_config, factor, 3, seed=seed)

@@ -46,6 +46,8 @@ def parse_args(argv=None):
     ap.add_argument("--downsample-hint-kernel", type=int, choices=[1, 3], default=None,
                     help="CSC-Tuner: kernel of the dense hints that halve the hint (the config's downsampleHintKernel; "
                          "absent as in defaultCscTunerConfig)")
+    ap.add_argument("--csc-config", default=None,
+                    help='CSC-Tuner: JSON fields over the default config (a design probe), e.g. \'{"downRatio": 1.5}\'')
     ap.add_argument("--log-every", type=int, default=100)
     ap.add_argument("--stream", choices=["engine", "torch"], default="engine",
                     help="engine: the TypeScript trainer's very samples, timesteps, dropout and noise (rng.py); "
@@ -80,7 +82,8 @@ class Trainer:
         self.x0, self.cond, self.contexts, self.empty = self.data.tensors(text, self.device)
         self.text_parity = self.data.text_parity(self.contexts, self.empty)
         self.tuner = build_tuner(args.method, unet, self.manifest, self.condition, seed=args.seed,
-                                 downsample_hint_kernel=args.downsample_hint_kernel).to(self.device)
+                                 downsample_hint_kernel=args.downsample_hint_kernel,
+                                 csc_overrides=json.loads(args.csc_config) if args.csc_config else None).to(self.device)
         self.tuner.train()
         self.params = [p for p in self.tuner.parameters()]
         for p in self.params:
