@@ -15,7 +15,8 @@ import {
 } from '../../main/engine/tuners/baseline-training.ts';
 import { prepareMix } from '../../main/engine/tuners/composition.ts';
 import { ControlNet } from '../../main/engine/tuners/controlnet.ts';
-import { CSC_PARAMETER_SHARE, CscTuner, defaultCscTunerConfig } from '../../main/engine/tuners/csc-tuner.ts';
+import { cscParameterBudget } from '../../main/engine/tuners/csc-budget.ts';
+import { CscTuner, defaultCscTunerConfig } from '../../main/engine/tuners/csc-tuner.ts';
 import { LoraTuner } from '../../main/engine/tuners/lora.ts';
 import { ScTuner } from '../../main/engine/tuners/sc-tuner.ts';
 import { type SkipTrainingResult, skipTunerLossAndGrads } from '../../main/engine/tuners/skip-training.ts';
@@ -64,14 +65,9 @@ async function runCase(method: Method, batch: number, steps: number, loraRank: n
         variables,
       );
   } else if (method === 'csc') {
-    // The studio's default: within CSC_PARAMETER_SHARE of this U-Net's ControlNet.
-    const controlNet = ControlNet.parameterCount(unet, {
-      latentFactor: IMAGE / LATENT,
-      conditionChannels: 3,
-    });
     const csc = new CscTuner(
       defaultCscTunerConfig(layout, 'canny', IMAGE / LATENT, {
-        maxParameters: controlNet * CSC_PARAMETER_SHARE,
+        maxParameters: cscParameterBudget(unet, IMAGE / LATENT),
       }),
     );
     variables = csc.params.variables();

@@ -8,13 +8,8 @@ import type { LatentDiffusionModel } from '../pipeline/latent-diffusion-model.ts
 import { saveBaseline } from '../tuners/baseline-file.ts';
 import type { TunerMix } from '../tuners/composition.ts';
 import { ControlNet } from '../tuners/controlnet.ts';
-import {
-  CSC_PARAMETER_SHARE,
-  CscTuner,
-  type CscTunerConfig,
-  defaultCscTunerConfig,
-  preHintPlan,
-} from '../tuners/csc-tuner.ts';
+import { cscParameterBudget } from '../tuners/csc-budget.ts';
+import { CscTuner, type CscTunerConfig, defaultCscTunerConfig, preHintPlan } from '../tuners/csc-tuner.ts';
 import { LoraTuner } from '../tuners/lora.ts';
 import { ScTuner } from '../tuners/sc-tuner.ts';
 import { type BaseModelRef, saveTuner } from '../tuners/tuner-file.ts';
@@ -59,22 +54,15 @@ export interface TrainableTuner {
   dispose(): void;
 }
 
-/**
- * The CSC-Tuner a training run builds for this model: the studio's default for its U-Net, within
- * CSC_PARAMETER_SHARE of the ControlNet the same model would train.
- */
+/** The CSC-Tuner a training run builds for this model: the studio's default for its U-Net, within budget. */
 export function cscConfigFor(
   model: LatentDiffusionModel,
   condition: string,
   downRatio: number,
 ): CscTunerConfig {
-  const controlNet = ControlNet.parameterCount(model.unet, {
-    latentFactor: model.vaeFactor,
-    conditionChannels: 3,
-  });
   return defaultCscTunerConfig({ skips: model.unet.skipInfo }, condition, model.vaeFactor, {
     downRatio,
-    maxParameters: controlNet * CSC_PARAMETER_SHARE,
+    maxParameters: cscParameterBudget(model.unet, model.vaeFactor),
   });
 }
 

@@ -148,9 +148,6 @@ export class CscTuner {
   }
 }
 
-/** Issue 11's cost target, after the paper's 7.9 %: a CSC-Tuner within this share of a ControlNet's parameters. */
-export const CSC_PARAMETER_SHARE = 0.08;
-
 /**
  * The studio's default CSC-Tuner for a U-Net. Widths follow the U-Net's (its first skip, the model
  * width: SD 1.5's 320): the pre-hint output is 0.8 of it (SD: 256) and the pre-hint's inner widths

@@ -4,19 +4,15 @@ import { sd15 } from '../../../main/engine/models/configs/sd15.ts';
 import { parseLatentDiffusionConfig } from '../../../main/engine/models/latent-diffusion-config.ts';
 import { UNet } from '../../../main/engine/models/unet/unet.ts';
 import { ControlNet } from '../../../main/engine/tuners/controlnet.ts';
-import {
-  CSC_PARAMETER_SHARE,
-  CscTuner,
-  defaultCscTunerConfig,
-  preHintPlan,
-} from '../../../main/engine/tuners/csc-tuner.ts';
+import { cscParameterBudget } from '../../../main/engine/tuners/csc-budget.ts';
+import { CscTuner, defaultCscTunerConfig, preHintPlan } from '../../../main/engine/tuners/csc-tuner.ts';
 
 // Issue 11's target: a CSC-Tuner at most 8 % of a ControlNet's trainable parameters.
 describe('the default CSC-Tuner config', () => {
   it('on SD 1.5 keeps the reference pre-hint (16, 16, 32, 32, 96, 96, 256) and 1x1 dense hints, about 8 % of ControlNet', () => {
     const unet = UNet.describe(sd15.unet);
     const controlNet = ControlNet.parameterCount(unet, { latentFactor: 8, conditionChannels: 3 });
-    const maxParameters = controlNet * CSC_PARAMETER_SHARE;
+    const maxParameters = cscParameterBudget(unet, 8);
     const config = defaultCscTunerConfig({ skips: unet.skipInfo }, 'canny', 8, { maxParameters });
     expect(preHintPlan(config).map((s) => s.width)).toEqual([16, 16, 32, 32, 96, 96, 256]);
     expect(config.denseHintKernel).toBe(1);
@@ -37,7 +33,7 @@ describe('the default CSC-Tuner config', () => {
     const unet = UNet.describe(cfg.unet);
     const layout = { skips: unet.skipInfo };
     const controlNet = ControlNet.parameterCount(unet, { latentFactor: 4, conditionChannels: 3 });
-    const maxParameters = controlNet * CSC_PARAMETER_SHARE;
+    const maxParameters = cscParameterBudget(unet, 4);
     const config = defaultCscTunerConfig(layout, 'depth', 4, { maxParameters });
     expect(config.denseHintKernel).toBe(1);
     expect(config.downsampleHintKernel).toBe(3);
