@@ -1,6 +1,7 @@
 // Writing tiny WebAssembly SIMD modules as bytes, each importing tfjs's heap so it can read and
 // write tensors in place: kernels that the stock backend lacks, without a compiler or build step.
 // Only what our modules use: one function per module, i32/f32/v128 values, simple loops.
+import { setFlagsFromString } from 'node:v8';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export const I32 = 0x7f;
@@ -37,6 +38,24 @@ export const op = {
   brIf: (depth: number) => [0x0d, depth],
   br: (depth: number) => [0x0c, depth],
   end: [0x0b],
+  i32Sub: [0x6b],
+  i32Eqz: [0x45],
+  i32Ne: [0x47],
+  i32Eq: [0x46],
+  i32LtS: [0x48],
+  tee: (i: number) => [0x22, ...uleb(i)],
+  /** if without results (ends with `end`; `else` between the arms). */
+  if: [0x04, 0x40],
+  else: [0x05],
+  f32Const0: [0x43, 0, 0, 0, 0],
+  f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
+  loadAt: (offset: number) => [0xfd, ...uleb(0x00), 2, ...uleb(offset)],
+  storeAt: (offset: number) => [0xfd, ...uleb(0x0b), 2, ...uleb(offset)],
+  /** v128.load32_splat: one float from memory into all four lanes. */
+  loadSplat: (offset: number) => [0xfd, ...uleb(0x09), 2, ...uleb(offset)],
+  /** f32x4.relaxed_madd (a·b + c, fused where the CPU can): relaxed SIMD, see relaxedSimd(). */
+  madd: [0xfd, ...uleb(0x105)],
   load: [0xfd, ...uleb(0x00), 2, 0],
   store: [0xfd, ...uleb(0x0b), 2, 0],
   zero: [0xfd, ...uleb(0x0c), ...new Array<number>(16).fill(0)],
@@ -71,7 +90,8 @@ export interface FunctionSpec {
   code: number[];
 }
 
-function moduleBytes(spec: FunctionSpec, shared: boolean): Uint8Array {
+/** The module holding `spec`'s one function, importing a heap that is `shared` or not. */
+export function moduleBytes(spec: FunctionSpec, shared: boolean): Uint8Array {
   const type = [1, 0x60, ...uleb(spec.params.length), ...spec.params, 0];
   // Shared memories must declare a maximum: 65536 pages (4 GiB) admits any.
   const limits = shared ? [0x03, 0, ...uleb(65536)] : [0x00, 0];
@@ -153,4 +173,37 @@ export function simdFunction<F>(backend: BackendWasm, spec: FunctionSpec): F | n
     byName.set(spec.exportName, fn);
   }
   return byName.get(spec.exportName) as F | null;
+}
+
+// A function (v128, v128, v128) -> v128 whose body is one f32x4.relaxed_madd.
+const RELAXED_MADD_PROBE = new Uint8Array([
+  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+  ...section(1, [1, 0x60, 3, V128, V128, V128, 1, V128]),
+  ...section(3, [1, 0]),
+  ...section(10, [1, 11, 0, ...op.get(0), ...op.get(1), ...op.get(2), ...op.madd, ...op.end]),
+]);
+
+let relaxed: boolean | null = null;
+
+/**
+ * Whether this engine compiles relaxed SIMD (a fused multiply-add: half the instructions of a
+ * multiply and an add). Chromium, and so Electron, ships it; Node 20's V8 has it behind a flag,
+ * which V8 accepts at run time as long as it is set before the module is compiled.
+ * SCEDIT_RELAXED_SIMD=0 turns it off (the kernels then multiply and add).
+ */
+export function relaxedSimd(): boolean {
+  if (relaxed !== null) return relaxed;
+  const wasm = globalThis as unknown as { WebAssembly: { validate(bytes: Uint8Array): boolean } };
+  const compiles = () => wasm.WebAssembly.validate(RELAXED_MADD_PROBE);
+  if (process.env.SCEDIT_RELAXED_SIMD === '0') relaxed = false;
+  else if (compiles()) relaxed = true;
+  else {
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      relaxed = compiles();
+    } catch {
+      relaxed = false;
+    }
+  }
+  return relaxed;
 }
