@@ -24,6 +24,14 @@ const cases: Case[] = [
   { a: [6, 5], b: [3, 5, 4], transposeA: false, transposeB: false },
   { a: [5, 6], b: [3, 4, 5], transposeA: true, transposeB: true },
   { a: [2, 1, 6, 5], b: [1, 3, 5, 4], transposeA: false, transposeB: false },
+  // Past one 6 x 8 register tile in both directions, with ragged edges.
+  { a: [3, 37, 20], b: [3, 29, 20], transposeA: false, transposeB: true },
+  { a: [3, 20, 37], b: [3, 20, 29], transposeA: true, transposeB: false },
+  { a: [2, 19, 16], b: [16, 24], transposeA: false, transposeB: false },
+  // k in blocks of 256 (accumulated), the left operand in chunks of about 96 KiB.
+  { a: [50, 1024], b: [1024, 9], transposeA: false, transposeB: false },
+  { a: [2, 600, 13], b: [2, 10, 600], transposeA: true, transposeB: true },
+  { a: [100, 600], b: [600, 10], transposeA: false, transposeB: false },
 ];
 
 describe('batchMatMul on wasm matches the cpu backend', () => {
