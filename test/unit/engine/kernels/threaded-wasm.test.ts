@@ -9,7 +9,9 @@ const root = fileURLToPath(new URL('../../../../', import.meta.url));
 
 const child = fileURLToPath(new URL('./threaded-wasm-child.ts', import.meta.url));
 
-function runChild(threads: string): Promise<{ threads: number; reason: string; err: number }> {
+function runChild(
+  threads: string,
+): Promise<{ threads: number; reason: string; err: number; helperJobs: number }> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -34,5 +36,7 @@ describe('the multithreaded wasm build', () => {
     expect(result.threads).toBe(2);
     expect(result.reason).toMatch(/2 threads/);
     expect(result.err).toBeLessThanOrEqual(1e-5);
+    // Our matrix product split its rows with a helper thread on the shared heap.
+    expect(result.helperJobs).toBeGreaterThan(0);
   });
 });
