@@ -10,6 +10,7 @@ import { registerCpuKernelFixes } from './kernels/cpu/register.ts';
 import { registerGradients } from './kernels/register-gradients.ts';
 import { registerWasmKernelOverrides } from './kernels/wasm/register.ts';
 import { startThreadedWasm } from './kernels/wasm/threads/threaded-wasm.ts';
+import { relaxedSimd } from './kernels/wasm/wasm-bytes.ts';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -24,6 +25,8 @@ export interface BackendReport {
   /** How the preference was given: environment variable, setting, or automatic. */
   source: 'env' | 'setting' | 'auto';
   simd: boolean;
+  /** Whether wasm SIMD has relaxed SIMD's fused multiply-add (our matrix product uses it). */
+  fusedMultiplyAdd: boolean;
   /** Threads the wasm backend computes with (1 elsewhere). */
   threads: number;
   /** Why the wasm backend has that many threads. */
@@ -198,6 +201,7 @@ async function choose(options: InitBackendOptions): Promise<BackendReport> {
     reasons,
     source,
     simd: tfBackend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
+    fusedMultiplyAdd: tfBackend === 'wasm' ? relaxedSimd() : false,
     threads: tfBackend === 'wasm' ? Math.max(1, getThreadsCount()) : 1,
     threadsReason: tfBackend === 'wasm' ? threadsReason : 'not the wasm backend',
     kernelOverrides,
@@ -228,7 +232,7 @@ export function describeBackend(report: BackendReport): string {
   const lines = [`backend: ${report.chosen} (tfjs "${report.tfBackend}", chosen by ${report.source})`];
   if (report.tfBackend === 'wasm') {
     lines.push(
-      `  wasm SIMD: ${report.simd ? 'yes' : 'no'}, threads: ${report.threads} (${report.threadsReason})`,
+      `  wasm SIMD: ${report.simd ? 'yes' : 'no'}, fused multiply-add (relaxed SIMD): ${report.fusedMultiplyAdd ? 'yes' : 'no'}, threads: ${report.threads} (${report.threadsReason})`,
     );
     lines.push(
       `  kernel overrides: ${report.kernelOverrides.length ? report.kernelOverrides.join(', ') : 'none'}`,

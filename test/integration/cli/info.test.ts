@@ -18,6 +18,19 @@ describe('scedit info', () => {
     expect(run.stdout).toMatch(/cores/);
   });
 
+  it('says whether wasm has the fused multiply-add, and SCEDIT_RELAXED_SIMD=0 turns it off', () => {
+    const on = JSON.parse(scedit(['info', '--json'], { SCEDIT_BACKEND: 'wasm' }).stdout);
+    // Node 20 has relaxed SIMD behind a V8 flag, which the engine sets; Electron ships it.
+    expect(on.backend.fusedMultiplyAdd).toBe(true);
+    const off = JSON.parse(
+      scedit(['info', '--json'], { SCEDIT_BACKEND: 'wasm', SCEDIT_RELAXED_SIMD: '0' }).stdout,
+    );
+    expect(off.backend.fusedMultiplyAdd).toBe(false);
+    expect(scedit(['info'], { SCEDIT_BACKEND: 'wasm' }).stdout).toMatch(
+      /fused multiply-add \(relaxed SIMD\): yes/,
+    );
+  });
+
   it('honours SCEDIT_BACKEND', () => {
     const run = scedit(['info', '--json'], { SCEDIT_BACKEND: 'cpu' });
     expect(run.status, run.stderr).toBe(0);
