@@ -5,12 +5,17 @@
 # Phase 1 runs depth and pose (4 processes at once on the one GPU); phase 2 then runs the
 # experiments in LATER (canny-figures) with whatever time is left. Every run stops at the deadline
 # and saves the step it reached. Files come back through collect.py (8 files, 16 MiB, 64 MiB).
+# METHODS picks the methods trained for each experiment (default "csc controlnet"; "csc" trains
+# CSC-Tuners only, e.g. a design probe to set beside ControlNets trained before). CSC_CONFIG is a
+# JSON object passed to train.py as one argument, --csc-config (CSC_ARGS is split on spaces, so
+# JSON with spaces or quotes cannot go through it).
 #
 # On the device machine, from the repository root, with carry [".study/device"]:
 #   bash scripts/control-study/device_run.sh            # writes to $OUT
 # Locally (smoke test, CPU):
 #   OUT=/tmp/cs-out PY=/usr/bin/python3 DEVICE=cpu GRAPH= STEPS=4 SAVE_AT=2 BUDGET=300 \
 #     nice -n 19 bash scripts/control-study/device_run.sh
+#   (CSC-Tuners only, a design probe: add METHODS=csc CSC_CONFIG='{"downRatio": 1.5}')
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:?set OUT}
@@ -26,12 +31,21 @@ THREADS=${THREADS:-2}
 DATA=${DATA:-.study/device/data}
 CN_SNAPSHOT_DTYPE=${CN_SNAPSHOT_DTYPE:-F16}   # 800-step ControlNets in F16 so 6 fit in 64 MiB
 CSC_ARGS=${CSC_ARGS:-}         # more train.py options for the CSC-Tuners, e.g. "--downsample-hint-kernel 3"
+CSC_CONFIG=${CSC_CONFIG:-}     # JSON over the default CSC-Tuner config, e.g. '{"downRatio": 1.5}' (one argument)
+METHODS=${METHODS:-csc controlnet}
+for m in $METHODS; do
+  case $m in csc|controlnet) ;; *) echo "METHODS: unknown method '$m' (csc, controlnet)" >&2; exit 2 ;; esac
+done
+if [ -n "$CSC_CONFIG" ]; then
+  "$PY" -c 'import json, sys; json.loads(sys.argv[1])' "$CSC_CONFIG" || { echo "CSC_CONFIG is not JSON: $CSC_CONFIG" >&2; exit 2; }
+fi
 export PYTHONUNBUFFERED=1
 start=$(date +%s)
 work=$(mktemp -d /tmp/control-study.XXXXXX)
 mkdir -p "$work/files" "$work/logs" "$OUT"
 left() { echo $((BUDGET - ($(date +%s) - start))); }
-echo "control study: steps $STEPS (saved at $SAVE_AT), first [$FIRST], later [$LATER], budget ${BUDGET}s, device $DEVICE ${GRAPH:-eager}"
+echo "control study: methods [$METHODS], steps $STEPS (saved at $SAVE_AT), first [$FIRST], later [$LATER], budget ${BUDGET}s, device $DEVICE ${GRAPH:-eager}"
+[ -n "$CSC_ARGS$CSC_CONFIG" ] && echo "CSC-Tuner options: $CSC_ARGS${CSC_CONFIG:+ --csc-config $CSC_CONFIG}"
 if [ "$DEVICE" = cuda ]; then nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true; fi
 "$PY" -c 'import torch, numpy; print("torch", torch.__version__, "numpy", numpy.__version__, "cuda", torch.cuda.is_available())'
 
@@ -39,18 +53,20 @@ lr_of() { if [ "$1" = csc ]; then echo 2e-3; else echo 2e-4; fi; }
 
 launch() { # experiment method deadline graph-flag; sets LAST_PID (no subshell: the run stays our child)
   local e=$1 m=$2 deadline=$3 g=$4 sd=F32 extra=""
+  local -a config=()
   [ "$m" = controlnet ] && sd=$CN_SNAPSHOT_DTYPE
   [ "$m" = csc ] && extra=$CSC_ARGS
+  [ "$m" = csc ] && [ -n "$CSC_CONFIG" ] && config=(--csc-config "$CSC_CONFIG")
   "$PY" scripts/control-study/train.py --experiment "$e" --method "$m" --steps "$STEPS" --lr "$(lr_of "$m")" \
     --batch 8 --seed 0 --caption-dropout 0.5 --device "$DEVICE" --threads "$THREADS" --data-dir "$DATA" \
     --save-at "$SAVE_AT" --snapshot "$work/files" --snapshot-dtype "$sd" \
-    --out "$work/files/$e-$m-$STEPS.safetensors" --deadline "$deadline" $g $extra >>"$work/logs/$e-$m.log" 2>&1 &
+    --out "$work/files/$e-$m-$STEPS.safetensors" --deadline "$deadline" $g $extra "${config[@]}" >>"$work/logs/$e-$m.log" 2>&1 &
   LAST_PID=$!
 }
 
 phase() { # runs every method of the named experiments at once; an eager rerun for a failed graph run
   local -a names=() pids=()
-  for e in "$@"; do for m in csc controlnet; do
+  for e in "$@"; do for m in $METHODS; do
     launch "$e" "$m" "$(left)" "$GRAPH"
     names+=("$e-$m"); pids+=("$LAST_PID")
   done; done
@@ -79,7 +95,7 @@ if [ -n "$LATER" ] && [ "$(left)" -gt 45 ]; then
   echo "phase 2 with $(left)s left"
   # shellcheck disable=SC2086
   phase $LATER
-else
+elif [ -n "$LATER" ]; then
   echo "no time left for [$LATER]"
 fi
 "$PY" scripts/control-study/collect.py --files "$work/files" --logs "$work/logs" --out "$OUT"

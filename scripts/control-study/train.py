@@ -193,7 +193,7 @@ class Trainer:
             "lossHistory": history,
         }
         if args.method == "csc":
-            training["downRatio"] = 1
+            training["downRatio"] = self.tuner.config["downRatio"]  # 1 unless --csc-config overrides it
         name = f"{args.experiment}-{args.method}"
         if args.method == "csc":
             md = self.tuner.file_metadata(self.base_model, name=name, training=training)
