@@ -13,9 +13,10 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
+import { computeRows, type RowsJob } from './gemm-rows.ts';
 import { type GemmSimd, gemmSimd, MR, NR } from './gemm-simd.ts';
 import { newTensor, release, runStockKernel } from './kernel-call.ts';
-import { gemmThreadsFor, type RowsJob, type RowsRunner } from './threads/gemm-threads.ts';
+import { gemmThreadsFor } from './threads/gemm-threads.ts';
 import { heapOffset } from './wasm-bytes.ts';
 
 /**
@@ -85,35 +86,11 @@ function simdProduct(
   const partRows = Math.ceil(tileRows / parts) * MR;
   const chunkRows = Math.min(partRows, MR * Math.max(1, Math.floor(CHUNK_BYTES / (4 * kc * MR))));
   const packedRight = Math.ceil(n / NR) * NR * kc;
-  const perThread = chunkRows * kc + MR * NR;
+  const perThread = MR * kc + MR * NR;
   const scratch = newTensor(backend, [packedRight + parts * perThread]);
   const packedB = heapOffset(backend, scratch);
   const outBase = heapOffset(backend, out);
-  const runHere: RowsRunner = (job) => {
-    for (let row = 0; row < job.rows; row += job.chunkRows) {
-      const rows = Math.min(job.chunkRows, job.rows - row);
-      gemm.packPanels(
-        job.a + row * job.lineStride,
-        job.packedA,
-        rows,
-        job.depth,
-        job.lineStride,
-        job.kStride,
-        MR,
-      );
-      gemm.gemmTiles(
-        job.packedA,
-        job.packedB,
-        job.c + row * job.ldc,
-        rows,
-        job.n,
-        job.depth,
-        job.ldc,
-        job.tile,
-        job.accumulate,
-      );
-    }
-  };
+  const runHere = (job: RowsJob) => computeRows(job, gemm, MR);
   for (let i = 0; i < batch; i++) {
     const aSlice = left.base + i * left.sliceStride;
     const bSlice = right.base + i * right.sliceStride;
@@ -139,7 +116,7 @@ function simdProduct(
           ldc: n * 4,
           accumulate: p > 0 ? 1 : 0,
           packedA: own,
-          tile: own + chunkRows * kc * 4,
+          tile: own + MR * kc * 4,
         });
       }
       if (pool && jobs.length > 1) pool.run(jobs, runHere);

@@ -29,12 +29,18 @@ export type PackPanels = (
 ) => void;
 
 /**
- * C[m, n] = A·B (or C += A·B with `accumulate` 1) from A's MR-row panels (k·MR floats each) and
- * B's NR-column panels (k·NR each), C row-major with a row pitch of ldc bytes; `scratch` holds
- * one MR x NR tile for the edges.
+ * C[m, n] = A·B (or C += A·B with `accumulate` 1) for m a multiple of MR, from B's NR-column
+ * panels (k·NR floats each) and A read in place: row r of tile t, element p at
+ * a + t·aTile + r·aRow + p·aK (byte strides). C is row-major with a row pitch of ldc bytes;
+ * `scratch` holds one MR x NR tile for the edge columns. Two builds of it: `rowsAdjacent` for
+ * aRow = 4 (a transposed A, or A's panels from packPanels: the rows are constant offsets) and
+ * the general one (a row-major A: a pointer per row, five more adds a step).
  */
 export type GemmTiles = (
   a: number,
+  aTile: number,
+  aRow: number,
+  aK: number,
   b: number,
   c: number,
   m: number,
@@ -143,12 +149,16 @@ function packPanelsCode(): number[] {
   return [...op.i32(0), ...set(O0), ...panels];
 }
 
-function gemmTilesCode(fused: boolean): number[] {
-  const [A, B, C, M, N, K, LDC, SCRATCH, ACCUMULATE] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const [J0, I0, A_PANEL, B_PANEL, AP, BP, COUNT, DST, ROWS, COLS, R, CC, SRC] = [
-    9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+function gemmTilesCode(fused: boolean, rowsAdjacent: boolean): number[] {
+  const [A, A_TILE, A_ROW, A_K, B, C, M, N, K, LDC, SCRATCH, ACCUMULATE] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
   ];
-  const firstVector = 22;
+  const [J0, I0, A_PANEL, B_PANEL, AP, BP, COUNT, DST, ROWS, COLS, R, CC, SRC] = [
+    12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+  ];
+  /** Byte offset of row r (r ≥ 1) of a tile from row 0, for the general build. */
+  const rowOffset = (r: number) => 24 + r;
+  const firstVector = 24 + MR;
   const acc = (r: number, v: number) => firstVector + r * NV + v;
   const bv = (v: number) => firstVector + MR * NV + v;
   const av = firstVector + MR * NV + NV;
@@ -158,13 +168,14 @@ function gemmTilesCode(fused: boolean): number[] {
   const step: number[] = [];
   for (let v = 0; v < NV; v++) step.push(...get(BP), ...op.loadAt(16 * v), ...set(bv(v)));
   for (let r = 0; r < MR; r++) {
-    step.push(...get(AP), ...op.loadSplat(4 * r), ...set(av));
+    if (rowsAdjacent || r === 0) step.push(...get(AP), ...op.loadSplat(rowsAdjacent ? 4 * r : 0), ...set(av));
+    else step.push(...get(AP), ...get(rowOffset(r)), ...op.i32Add, ...op.loadSplat(0), ...set(av));
     for (let v = 0; v < NV; v++) {
       if (fused) step.push(...get(av), ...get(bv(v)), ...get(acc(r, v)), ...op.madd, ...set(acc(r, v)));
       else step.push(...get(acc(r, v)), ...get(av), ...get(bv(v)), ...op.mul, ...op.add, ...set(acc(r, v)));
     }
   }
-  step.push(...inc(AP, 4 * MR), ...inc(BP, 4 * NR));
+  step.push(...add(AP, get(A_K)), ...inc(BP, 4 * NR));
   const kLoop = [
     ...get(A_PANEL),
     ...set(AP),
@@ -282,7 +293,7 @@ function gemmTilesCode(fused: boolean): number[] {
     ...storeEdge,
     ...op.end,
     ...inc(I0, MR),
-    ...add(A_PANEL, [...get(K), ...op.i32(4 * MR), ...op.i32Mul]),
+    ...add(A_PANEL, get(A_TILE)),
   ];
   const strips = whileBelow(J0, get(N), [
     ...op.i32(0),
@@ -293,7 +304,12 @@ function gemmTilesCode(fused: boolean): number[] {
     ...inc(J0, NR),
     ...add(B_PANEL, [...get(K), ...op.i32(4 * NR), ...op.i32Mul]),
   ]);
-  return [...op.i32(0), ...set(J0), ...get(B), ...set(B_PANEL), ...strips];
+  const rowOffsets: number[] = [];
+  if (!rowsAdjacent) {
+    for (let r = 1; r < MR; r++)
+      rowOffsets.push(...get(A_ROW), ...op.i32(r), ...op.i32Mul, ...set(rowOffset(r)));
+  }
+  return [...rowOffsets, ...op.i32(0), ...set(J0), ...get(B), ...set(B_PANEL), ...strips];
 }
 
 const packPanelsSpec: FunctionSpec = {
@@ -303,41 +319,60 @@ const packPanelsSpec: FunctionSpec = {
   code: packPanelsCode(),
 };
 
-const gemmTilesSpecs = [false, true].map(
-  (fused): FunctionSpec => ({
-    exportName: fused ? 'gemmTilesFused' : 'gemmTiles',
-    params: new Array<number>(9).fill(I32),
-    locals: [...new Array<number>(13).fill(I32), ...new Array<number>(MR * NV + NV + 1).fill(V128)],
-    code: gemmTilesCode(fused),
-  }),
+function gemmTilesSpec(fused: boolean, rowsAdjacent: boolean): FunctionSpec {
+  return {
+    exportName: `gemmTiles${fused ? 'Fused' : ''}${rowsAdjacent ? 'RowsAdjacent' : ''}`,
+    params: new Array<number>(12).fill(I32),
+    locals: [...new Array<number>(13 + MR - 1).fill(I32), ...new Array<number>(MR * NV + NV + 1).fill(V128)],
+    code: gemmTilesCode(fused, rowsAdjacent),
+  };
+}
+
+/** [fused][rowsAdjacent], built once. */
+const gemmTilesSpecs = [false, true].map((fused) =>
+  [false, true].map((adjacent) => gemmTilesSpec(fused, adjacent)),
 );
 
 export interface GemmSimd {
   packPanels: PackPanels;
+  /** For a row-major A (any row pitch). */
   gemmTiles: GemmTiles;
+  /** For A's rows 4 bytes apart: a transposed A, or panels from packPanels. */
+  gemmTilesRowsAdjacent: GemmTiles;
   fused: boolean;
 }
 
 /**
- * The product's two functions on this backend's heap, or null where wasm SIMD is unavailable.
+ * The product's functions on this backend's heap, or null where wasm SIMD is unavailable.
  * Fused (relaxed SIMD) where the engine has it, unless `fused: false` asks for multiply and add.
  */
 export function gemmSimd(backend: BackendWasm, options: { fused?: boolean } = {}): GemmSimd | null {
   const fused = options.fused !== false && relaxedSimd();
+  const specs = gemmTilesSpecs[fused ? 1 : 0]!;
   const packPanels = simdFunction<PackPanels>(backend, packPanelsSpec);
-  const gemmTiles = simdFunction<GemmTiles>(backend, gemmTilesSpecs[fused ? 1 : 0]!);
-  return packPanels && gemmTiles ? { packPanels, gemmTiles, fused } : null;
+  const gemmTiles = simdFunction<GemmTiles>(backend, specs[0]!);
+  const gemmTilesRowsAdjacent = simdFunction<GemmTiles>(backend, specs[1]!);
+  return packPanels && gemmTiles && gemmTilesRowsAdjacent
+    ? { packPanels, gemmTiles, gemmTilesRowsAdjacent, fused }
+    : null;
 }
 
-/** The two functions as module bytes, for another thread to compile against the same heap. */
-export function gemmModules(
-  fused: boolean,
-  shared: boolean,
-): { pack: Uint8Array; tiles: Uint8Array; tilesName: string } {
-  const tiles = gemmTilesSpecs[fused ? 1 : 0]!;
+/** The functions as module bytes, for another thread to compile against the same heap. */
+export function gemmModules(fused: boolean, shared: boolean): GemmModules {
+  const specs = gemmTilesSpecs[fused ? 1 : 0]!;
   return {
     pack: moduleBytes(packPanelsSpec, shared),
-    tiles: moduleBytes(tiles, shared),
-    tilesName: tiles.exportName,
+    tiles: moduleBytes(specs[0]!, shared),
+    tilesName: specs[0]!.exportName,
+    tilesRowsAdjacent: moduleBytes(specs[1]!, shared),
+    tilesRowsAdjacentName: specs[1]!.exportName,
   };
+}
+
+export interface GemmModules {
+  pack: Uint8Array;
+  tiles: Uint8Array;
+  tilesName: string;
+  tilesRowsAdjacent: Uint8Array;
+  tilesRowsAdjacentName: string;
 }

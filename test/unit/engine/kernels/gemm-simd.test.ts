@@ -31,30 +31,77 @@ describe('the SIMD matrix product (packed panels, register tiles)', () => {
         const aData = new Float32Array(seeded([m, k], m + k));
         const bData = new Float32Array(seeded([k, n], k + n));
         const a = tf.tensor(aData, [m, k]);
+        const aT = tf.transpose(a);
         const b = tf.tensor(bData, [k, n]);
         const packedA = tf.zeros([Math.ceil(m / MR) * MR * k]);
         const packedB = tf.zeros([Math.ceil(n / NR) * NR * k]);
         const tile = tf.zeros([MR * NR]);
-        // Written over a canvas of sentinels: the product must touch exactly its m x n values.
-        const c = tf.fill([m, n + 2], 7);
         const at = (t: tf.Tensor) => heapOffset(backend, t);
         gemm!.packPanels(at(a), at(packedA), m, k, k * 4, 4, MR);
         gemm!.packPanels(at(b), at(packedB), n, k, 4, n * 4, NR);
         const want = reference(aData, bData, m, k, n);
-        for (const accumulate of [0, 1]) {
-          gemm!.gemmTiles(at(packedA), at(packedB), at(c), m, n, k, (n + 2) * 4, at(tile), accumulate);
-          // The second call adds the product to the first's.
-          const got = c.dataSync();
-          for (let i = 0; i < m; i++) {
-            for (let j = 0; j < n; j++) {
-              expect(Math.abs(got[i * (n + 2) + j]! - (1 + accumulate) * want[i * n + j]!)).toBeLessThan(
-                1e-4,
-              );
+        const whole = m - (m % MR);
+        // A's rows as panels (any m), and in place, row-major and transposed (whole tiles only).
+        const layouts = [
+          {
+            name: 'panels',
+            tiles: gemm!.gemmTilesRowsAdjacent,
+            a: at(packedA),
+            strides: [k * MR * 4, 4, MR * 4],
+            rows: m,
+          },
+          {
+            name: 'row-major',
+            tiles: gemm!.gemmTiles,
+            a: at(a),
+            strides: [MR * k * 4, k * 4, 4],
+            rows: whole,
+          },
+          {
+            name: 'transposed',
+            tiles: gemm!.gemmTilesRowsAdjacent,
+            a: at(aT),
+            strides: [MR * 4, 4, m * 4],
+            rows: whole,
+          },
+        ];
+        for (const layout of layouts) {
+          if (layout.rows === 0) continue;
+          const rows = layout.rows;
+          // Written over a canvas of sentinels: the product must touch exactly its rows x n values.
+          const c = tf.fill([m, n + 2], 7);
+          for (const accumulate of [0, 1]) {
+            const [aTile, aRow, aK] = layout.strides as [number, number, number];
+            layout.tiles(
+              layout.a,
+              aTile,
+              aRow,
+              aK,
+              at(packedB),
+              at(c),
+              rows,
+              n,
+              k,
+              (n + 2) * 4,
+              at(tile),
+              accumulate,
+            );
+            // The second call adds the product to the first's.
+            const got = c.dataSync();
+            for (let i = 0; i < m; i++) {
+              for (let j = 0; j < n; j++) {
+                const expected = i < rows ? (1 + accumulate) * want[i * n + j]! : 7;
+                expect(
+                  Math.abs(got[i * (n + 2) + j]! - expected),
+                  `${layout.name} ${m}x${k}x${n}`,
+                ).toBeLessThan(1e-4);
+              }
+              expect([got[i * (n + 2) + n], got[i * (n + 2) + n + 1]]).toEqual([7, 7]);
             }
-            expect([got[i * (n + 2) + n], got[i * (n + 2) + n + 1]]).toEqual([7, 7]);
           }
+          c.dispose();
         }
-        tf.dispose([a, b, packedA, packedB, tile, c]);
+        tf.dispose([a, aT, b, packedA, packedB, tile]);
       }
     });
   }

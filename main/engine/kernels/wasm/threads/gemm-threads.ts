@@ -1,38 +1,17 @@
 // More threads for our matrix product (gemm-simd.ts) in the multithreaded build, whose heap is a
-// SharedArrayBuffer: helper workers compile the same two functions against the same heap, and
-// each product's rows are split between the calling thread and the helpers. XNNPACK's own thread
-// pool is idle while our product runs, so the cores are not oversubscribed.
+// SharedArrayBuffer: helper workers compile the same functions against the same heap, and each
+// product's rows are split between the calling thread and the helpers. XNNPACK's own thread pool
+// is idle while our product runs, so the cores are not oversubscribed.
 //
-// A helper waits on its control block (Atomics.wait), computes the rows it is given (pack the
-// left operand's panels, then the tiles, chunk by chunk, exactly as the caller does its own) and
+// A helper waits on its control block (Atomics.wait), computes the rows it is given with the very
+// code the caller runs for its own (gemm-rows.ts: computeRows, whose source it is handed) and
 // reports back through the same block, also when its job threw (the caller cannot see worker
 // events while it waits: they arrive on its event loop).
 import { Worker } from 'node:worker_threads';
 import { type BackendWasm, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { gemmModules, MR } from '../gemm-simd.ts';
+import { computeRows, type RowsJob } from '../gemm-rows.ts';
+import { type GemmModules, gemmModules, MR } from '../gemm-simd.ts';
 import { heapMemory } from '../wasm-bytes.ts';
-
-/** What one thread computes: rows of one k block of one batch slice (byte offsets and strides). */
-export interface RowsJob {
-  /** The left operand's first row of this job, at this k block. */
-  a: number;
-  rows: number;
-  chunkRows: number;
-  lineStride: number;
-  kStride: number;
-  depth: number;
-  packedB: number;
-  /** The result's first row of this job. */
-  c: number;
-  n: number;
-  ldc: number;
-  accumulate: number;
-  /** This thread's own scratch: packed left panels and one edge tile. */
-  packedA: number;
-  tile: number;
-}
-
-export type RowsRunner = (job: RowsJob) => void;
 
 const FIELDS = [
   'a',
@@ -55,10 +34,15 @@ const FIELDS = [
 const FAILED = -1;
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { memory, pack, tiles, tilesName, control, mr, fields } = workerData;
+const { memory, modules, control, mr, fields } = workerData;
 const imports = { env: { memory } };
-const packPanels = new WebAssembly.Instance(new WebAssembly.Module(pack), imports).exports.packPanels;
-const gemmTiles = new WebAssembly.Instance(new WebAssembly.Module(tiles), imports).exports[tilesName];
+const exported = (bytes, name) => new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports[name];
+const functions = {
+  packPanels: exported(modules.pack, 'packPanels'),
+  gemmTiles: exported(modules.tiles, modules.tilesName),
+  gemmTilesRowsAdjacent: exported(modules.tilesRowsAdjacent, modules.tilesRowsAdjacentName),
+};
+const computeRows = ${computeRows.toString()};
 const state = new Int32Array(control, 0, 2);
 const args = new Uint32Array(control, 8, fields.length);
 let seen = 0;
@@ -68,11 +52,7 @@ for (;;) {
   const job = {};
   fields.forEach((name, i) => { job[name] = args[i]; });
   try {
-    for (let row = 0; row < job.rows; row += job.chunkRows) {
-      const rows = Math.min(job.chunkRows, job.rows - row);
-      packPanels(job.a + row * job.lineStride, job.packedA, rows, job.depth, job.lineStride, job.kStride, mr);
-      gemmTiles(job.packedA, job.packedB, job.c + row * job.ldc, rows, job.n, job.depth, job.ldc, job.tile, job.accumulate);
-    }
+    computeRows(job, functions, mr);
   } catch (err) {
     Atomics.store(state, 1, ${FAILED});
     Atomics.notify(state, 1);
@@ -95,17 +75,12 @@ export class GemmThreads {
   /** Jobs handed to helpers so far (for tests and diagnostics). */
   jobsSent = 0;
 
-  constructor(
-    memory: object,
-    modules: { pack: Uint8Array; tiles: Uint8Array; tilesName: string },
-    mr: number,
-    count: number,
-  ) {
+  constructor(memory: object, modules: GemmModules, mr: number, count: number) {
     for (let i = 0; i < count; i++) {
       const control = new SharedArrayBuffer(8 + 4 * FIELDS.length);
       const worker = new Worker(HELPER_SOURCE, {
         eval: true,
-        workerData: { memory, ...modules, control, mr, fields: FIELDS },
+        workerData: { memory, modules, control, mr, fields: FIELDS },
       });
       // Helpers wait for work for the life of the backend; they must not keep the process alive.
       worker.unref();
@@ -129,7 +104,7 @@ export class GemmThreads {
   }
 
   /** Runs jobs[0] here and jobs[1..] on the helpers, and returns when all are done. */
-  run(jobs: RowsJob[], runHere: RowsRunner): void {
+  run(jobs: RowsJob[], runHere: (job: RowsJob) => void): void {
     const started: Helper[] = [];
     for (let i = 1; i < jobs.length; i++) {
       const helper = this.helpers[i - 1];

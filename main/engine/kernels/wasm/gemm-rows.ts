@@ -1,0 +1,103 @@
+// One thread's share of a matrix product (gemm-simd.ts): some rows of the result, for one block of
+// k, given B's panels already packed. The calling thread runs this function, and so do the helper
+// threads of the multithreaded build: gemm-threads.ts hands them its source, so it must refer to
+// nothing outside itself (no imports, no helpers, only its arguments).
+
+/** Byte offsets and strides; `accumulate` 1 adds to C (the k blocks after the first). */
+export interface RowsJob {
+  /** A's first row of this job, at this k block: row r, element p at a + r·lineStride + p·kStride. */
+  a: number;
+  rows: number;
+  /** Rows taken at a time, so that they stay in the L2 cache while every B panel passes. */
+  chunkRows: number;
+  lineStride: number;
+  kStride: number;
+  depth: number;
+  packedB: number;
+  /** C's first row of this job; ldc bytes from one row to the next. */
+  c: number;
+  n: number;
+  ldc: number;
+  accumulate: number;
+  /** This thread's own scratch: MR rows of packed A (depth·MR floats) and one edge tile. */
+  packedA: number;
+  tile: number;
+}
+
+type Tiles = (
+  a: number,
+  aTile: number,
+  aRow: number,
+  aK: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  ldc: number,
+  scratch: number,
+  accumulate: number,
+) => void;
+
+export interface RowsFunctions {
+  packPanels: (
+    src: number,
+    dst: number,
+    outer: number,
+    inner: number,
+    outerStride: number,
+    innerStride: number,
+    width: number,
+  ) => void;
+  gemmTiles: Tiles;
+  gemmTilesRowsAdjacent: Tiles;
+}
+
+/**
+ * Whole tiles of rows read A where it lies (a transposed A has its rows 4 bytes apart, a
+ * row-major one a row pitch apart); the last rows, fewer than a tile, are first copied out with
+ * zeros below them, so that nothing is read past A.
+ */
+export function computeRows(job: RowsJob, f: RowsFunctions, mr: number): void {
+  const tiles = job.lineStride === 4 ? f.gemmTilesRowsAdjacent : f.gemmTiles;
+  for (let row = 0; row < job.rows; row += job.chunkRows) {
+    const rows = Math.min(job.chunkRows, job.rows - row);
+    const whole = rows - (rows % mr);
+    const a = job.a + row * job.lineStride;
+    const c = job.c + row * job.ldc;
+    if (whole > 0) {
+      tiles(
+        a,
+        mr * job.lineStride,
+        job.lineStride,
+        job.kStride,
+        job.packedB,
+        c,
+        whole,
+        job.n,
+        job.depth,
+        job.ldc,
+        job.tile,
+        job.accumulate,
+      );
+    }
+    if (whole < rows) {
+      const rest = rows - whole;
+      f.packPanels(a + whole * job.lineStride, job.packedA, rest, job.depth, job.lineStride, job.kStride, mr);
+      f.gemmTilesRowsAdjacent(
+        job.packedA,
+        job.depth * mr * 4,
+        4,
+        mr * 4,
+        job.packedB,
+        c + whole * job.ldc,
+        rest,
+        job.n,
+        job.depth,
+        job.ldc,
+        job.tile,
+        job.accumulate,
+      );
+    }
+  }
+}
