@@ -1,17 +1,21 @@
 // The filter gradient of a stride-1 convolution as ONE matrix product with a long shared
 // dimension. The input is laid out on a flat grid (images one below the other, rows one after
 // the other, separated by shared zero rows and columns), so that every filter tap (i, j) is a
-// constant shift i·rowWidth + j along the flat axis: the input's rows for all taps, cut out of its
-// transpose as contiguous runs, form A [kh·kw·ci, K]; the output gradient, placed at each output
-// pixel's base position on the same grid, forms G [K, co]; A · G is the gradient in HWIO order.
-// XNNPACK runs this as a plain GEMM (K = the pixels) where the rearranged convolution of
+// constant shift i·rowWidth + j along the flat axis: tap (i, j)'s operand A [ci, K] is the grid
+// itself read from that shift on (our product reads it in place: no copy per tap); the output
+// gradient, placed at each output pixel's base position on the same grid, forms G [K, co], which
+// every tap shares (packed once per k block); A_tap · G for each tap is the gradient in HWIO
+// order. A plain GEMM (K = the pixels) where the rearranged convolution of
 // conv2d-backprop-filter.ts ran a 16×16 "filter" with only the batch as its depth. The grid
 // adds zero positions (a fifth more on 16×16 maps, half again on 4×4), which cost products; on
 // small maps the patches are copied out instead (im2col, one run of channels per tap and pixel),
 // which costs copies but no extra products.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { BatchMatMul, type backend_util, type TensorInfo, Transpose } from '@tensorflow/tfjs-core';
+import { BatchMatMul, type backend_util, type TensorInfo } from '@tensorflow/tfjs-core';
+import { simdProduct } from './gemm-product.ts';
+import { gemmSimd } from './gemm-simd.ts';
 import { floatView, newTensor, release, runKernel, withShape } from './kernel-call.ts';
+import { heapOffset } from './wasm-bytes.ts';
 
 export interface FilterGradientGrid {
   /** Zero columns after each row and zero rows between images (and before the first). */
@@ -110,12 +114,16 @@ export function filterGradientByGemm(
   info: backend_util.Conv2DInfo,
   grid: FilterGradientGrid,
 ): TensorInfo {
+  const gemm = gemmSimd(backend);
+  if (!gemm) return filterGradientByIm2col(backend, x, dy, info);
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
   const { outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
   const { rowWidth, shared, gridLength } = grid;
 
   // The input on the grid, [gridLength, ci]: each input row is one contiguous run.
   const onGrid = newTensor(backend, [gridLength, ci]);
+  // G [shared, co]: the output gradient at each output pixel's base position, zeros elsewhere.
+  const gradient = newTensor(backend, [shared, co]);
   {
     const src = floatView(backend, x);
     const dst = floatView(backend, onGrid);
@@ -124,27 +132,6 @@ export function filterGradientByGemm(
       for (let y = 0; y < h; y++) {
         const from = (b * h + y) * w * ci;
         dst.set(src.subarray(from, from + w * ci), (grid.imageStart(b) + y * rowWidth) * ci);
-      }
-    }
-  }
-  const gridT = runKernel(backend, Transpose, { x: onGrid }, { perm: [1, 0] });
-  release(backend, onGrid);
-
-  // A [kh·kw·ci, shared]: row (i, j, c) is channel c's grid shifted by i·rowWidth + j.
-  const taps = newTensor(backend, [kh * kw * ci, shared]);
-  // G [shared, co]: the output gradient at each output pixel's base position, zeros elsewhere.
-  const gradient = newTensor(backend, [shared, co]);
-  {
-    const src = floatView(backend, gridT);
-    const dst = floatView(backend, taps);
-    let row = 0;
-    for (let i = 0; i < kh; i++) {
-      for (let j = 0; j < kw; j++) {
-        const shift = i * rowWidth + j;
-        for (let c = 0; c < ci; c++, row++) {
-          const from = c * gridLength + shift;
-          dst.set(src.subarray(from, from + shared), row * shared);
-        }
       }
     }
     const g = floatView(backend, dy);
@@ -157,13 +144,25 @@ export function filterGradientByGemm(
       }
     }
   }
-  release(backend, gridT);
-  const product = runKernel(
+  // Tap (i, j)'s A [ci, shared] is the grid itself shifted by i·rowWidth + j positions, read in
+  // place (channels adjacent, positions ci floats apart); every tap meets the same G.
+  const shifts: number[] = [];
+  for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) shifts.push((i * rowWidth + j) * ci * 4);
+  const product = newTensor(backend, [kh, kw, ci, co]);
+  simdProduct(
     backend,
-    BatchMatMul,
-    { a: taps, b: gradient },
-    { transposeA: false, transposeB: false },
+    gemm,
+    {
+      base: heapOffset(backend, onGrid),
+      sliceStride: 0,
+      sliceOffsets: shifts,
+      lineStride: 4,
+      kStride: ci * 4,
+    },
+    { base: heapOffset(backend, gradient), sliceStride: 0, lineStride: 4, kStride: co * 4 },
+    product,
+    { batch: kh * kw, m: ci, k: shared, n: co },
   );
-  release(backend, taps, gradient);
-  return withShape(product, [kh, kw, ci, co]);
+  release(backend, onGrid, gradient);
+  return product;
 }
