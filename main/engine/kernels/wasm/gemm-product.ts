@@ -46,6 +46,75 @@ export interface ProductShape {
 const sliceAt = (x: Operand, i: number) => x.base + (x.sliceOffsets ? x.sliceOffsets[i]! : i * x.sliceStride);
 const shared = (x: Operand) => !x.sliceOffsets && x.sliceStride === 0;
 
+/**
+ * One k block of a product: C (+)= A·B over `depth` elements of k, with A's row l, element p at
+ * a + l·aLine + p·aK and B's column l, element p at b + l·bLine + p·bK (bytes).
+ */
+export interface ProductBlock {
+  a: number;
+  aLine: number;
+  aK: number;
+  b: number;
+  bLine: number;
+  bK: number;
+  depth: number;
+  /** C's first row; 1: add onto what C holds (the blocks after a first one), 0: overwrite. */
+  c: number;
+  accumulate: number;
+  /** B is the previous block's: its panels are reused, not packed again. */
+  sameB: boolean;
+}
+
+/** Runs k blocks (each of depth at most maxDepth) of products with m rows and n columns, C's rows ldc bytes apart. */
+export function runProductBlocks(
+  backend: BackendWasm,
+  gemm: GemmSimd,
+  { m, n, ldc, maxDepth }: { m: number; n: number; ldc: number; maxDepth: number },
+  blocks: readonly ProductBlock[],
+): void {
+  const pool = 2 * m * n * maxDepth >= SPLIT_FLOPS ? gemmThreadsFor(backend, gemm.fused) : null;
+  const tileRows = Math.ceil(m / MR);
+  const parts = pool ? Math.min(pool.threads, tileRows) : 1;
+  const partRows = Math.ceil(tileRows / parts) * MR;
+  const chunkRows = Math.min(partRows, MR * Math.max(1, Math.floor(CHUNK_BYTES / (4 * maxDepth * MR))));
+  const packedRight = Math.ceil(n / NR) * NR * maxDepth;
+  const perThread = MR * maxDepth + MR * NR;
+  const scratch = newTensor(backend, [packedRight + parts * perThread]);
+  const packedB = heapOffset(backend, scratch);
+  const runHere = (job: RowsJob) => computeRows(job, gemm, MR);
+  for (const block of blocks) {
+    if (!block.sameB) gemm.packPanels(block.b, packedB, n, block.depth, block.bLine, block.bK, NR);
+    const jobs: RowsJob[] = [];
+    for (let t = 0, row = 0; row < m; t++, row += partRows) {
+      const own = packedB + (packedRight + t * perThread) * 4;
+      jobs.push({
+        a: block.a + row * block.aLine,
+        rows: Math.min(partRows, m - row),
+        chunkRows,
+        lineStride: block.aLine,
+        kStride: block.aK,
+        depth: block.depth,
+        packedB,
+        c: block.c + row * ldc,
+        n,
+        ldc,
+        accumulate: block.accumulate,
+        packedA: own,
+        tile: own + MR * maxDepth * 4,
+      });
+    }
+    if (pool && jobs.length > 1) pool.run(jobs, runHere);
+    else for (const job of jobs) runHere(job);
+  }
+  release(backend, scratch);
+}
+
+/** k in equal blocks of at most K_BLOCK (no short last block): [block length, count]. */
+export function kBlocking(k: number): [number, number] {
+  const count = Math.ceil(k / K_BLOCK);
+  return [Math.ceil(k / count), count];
+}
+
 /** out[i] = A[i]·B[i] for every slice i < batch, out row-major [batch, m, n] (overwritten). */
 export function simdProduct(
   backend: BackendWasm,
@@ -55,50 +124,24 @@ export function simdProduct(
   out: TensorInfo,
   { batch, m, k, n }: ProductShape,
 ): void {
-  // k in equal blocks of at most K_BLOCK (no short last block).
-  const kBlocks = Math.ceil(k / K_BLOCK);
-  const kc = Math.ceil(k / kBlocks);
-  const pool = 2 * m * n * kc >= SPLIT_FLOPS ? gemmThreadsFor(backend, gemm.fused) : null;
-  const tileRows = Math.ceil(m / MR);
-  const parts = pool ? Math.min(pool.threads, tileRows) : 1;
-  const partRows = Math.ceil(tileRows / parts) * MR;
-  const chunkRows = Math.min(partRows, MR * Math.max(1, Math.floor(CHUNK_BYTES / (4 * kc * MR))));
-  const packedRight = Math.ceil(n / NR) * NR * kc;
-  const perThread = MR * kc + MR * NR;
-  const scratch = newTensor(backend, [packedRight + parts * perThread]);
-  const packedB = heapOffset(backend, scratch);
+  const [kc] = kBlocking(k);
   const outBase = heapOffset(backend, out);
-  const runHere = (job: RowsJob) => computeRows(job, gemm, MR);
+  const blocks: ProductBlock[] = [];
   for (let p = 0; p < k; p += kc) {
-    const depth = Math.min(kc, k - p);
     for (let i = 0; i < batch; i++) {
-      if (i === 0 || !shared(right)) {
-        const b = sliceAt(right, i) + p * right.kStride;
-        gemm.packPanels(b, packedB, n, depth, right.lineStride, right.kStride, NR);
-      }
-      const a = sliceAt(left, i) + p * left.kStride;
-      const jobs: RowsJob[] = [];
-      for (let t = 0, row = 0; row < m; t++, row += partRows) {
-        const own = packedB + (packedRight + t * perThread) * 4;
-        jobs.push({
-          a: a + row * left.lineStride,
-          rows: Math.min(partRows, m - row),
-          chunkRows,
-          lineStride: left.lineStride,
-          kStride: left.kStride,
-          depth,
-          packedB,
-          c: outBase + (i * m + row) * n * 4,
-          n,
-          ldc: n * 4,
-          accumulate: p > 0 ? 1 : 0,
-          packedA: own,
-          tile: own + MR * kc * 4,
-        });
-      }
-      if (pool && jobs.length > 1) pool.run(jobs, runHere);
-      else for (const job of jobs) runHere(job);
+      blocks.push({
+        a: sliceAt(left, i) + p * left.kStride,
+        aLine: left.lineStride,
+        aK: left.kStride,
+        b: sliceAt(right, i) + p * right.kStride,
+        bLine: right.lineStride,
+        bK: right.kStride,
+        depth: Math.min(kc, k - p),
+        c: outBase + i * m * n * 4,
+        accumulate: p > 0 ? 1 : 0,
+        sameB: i > 0 && shared(right),
+      });
     }
   }
-  release(backend, scratch);
+  runProductBlocks(backend, gemm, { m, n, ldc: n * 4, maxDepth: kc }, blocks);
 }

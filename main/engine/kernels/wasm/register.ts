@@ -3,6 +3,7 @@ import { getKernel, type KernelConfig, registerKernel, unregisterKernel } from '
 import { adamwUpdateConfig } from './adamw-update.ts';
 import { batchMatMulConfig } from './batch-mat-mul.ts';
 import { castConfig } from './cast.ts';
+import { conv2DConfig } from './conv2d.ts';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.ts';
@@ -24,6 +25,7 @@ const overrides: KernelConfig[] = [
   adamwUpdateConfig,
   batchMatMulConfig,
   castConfig,
+  conv2DConfig,
   conv2DBackpropFilterConfig,
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,

@@ -41,6 +41,10 @@ const cases: Case[] = [
     ],
   },
   { x: [1, 12, 12, 2], filter: [5, 5, 2, 3], stride: 3, pad: 'same' },
+  // The grid product (conv2d.ts): many row tiles, ragged columns; ci in two k blocks per tap.
+  { x: [2, 16, 16, 20], filter: [3, 3, 20, 19], stride: 1, pad: 'same' },
+  { x: [1, 6, 6, 300], filter: [3, 3, 300, 10], stride: 1, pad: 'same' },
+  { x: [1, 5, 5, 300], filter: [1, 1, 300, 13], stride: 1, pad: 'valid' },
 ];
 
 function label(c: Case): string {
