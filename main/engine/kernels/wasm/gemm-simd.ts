@@ -1,9 +1,10 @@
 // A matrix product written for WebAssembly SIMD (see wasm-bytes.ts), in the usual blocked form:
-// both operands are first copied into panels (`packPanels`), so that the inner loop of
-// `gemmTiles` reads them in order, and each MR x NR tile of the result is held in registers over
-// the whole k loop. XNNPACK's own product tops out near 15 GFLOP/s on the short inner dimensions
-// of attention (k = 64); this reaches ~25 on one core with relaxed SIMD's fused multiply-add. The
-// panels take any strides, so transposed operands need no transpose of their own.
+// B is first copied into panels of NR columns (`packPanels`) so that the inner loop reads it in
+// order, and each MR x NR tile of the result is held in registers over the whole k loop while A
+// is read where it lies (a row-major A through a pointer per row, a transposed A or packed panels
+// at constant offsets). XNNPACK's own product tops out near 15 GFLOP/s on the short inner
+// dimensions of attention (k = 64); this reaches 25-30 on one core with relaxed SIMD's fused
+// multiply-add. gemm-product.ts drives it over whole products.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type FunctionSpec, I32, moduleBytes, op, relaxedSimd, simdFunction, V128 } from './wasm-bytes.ts';
 
