@@ -3,6 +3,7 @@
 // tfjs-node(-gpu) are optional dependencies: their install downloads libtensorflow, which fails
 // offline, and then npm leaves them out. Every step records why a faster backend was passed over.
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -103,8 +104,13 @@ export function parseThreadCount(value: string | undefined): number | null {
 
 let threadsReason = 'not the wasm backend';
 
-function defaultWasmThreads(): number {
-  return 1;
+/**
+ * Threads the wasm backend takes unless told: every core but one, which the window (and the artist
+ * drawing in it) keeps, and at most 4. On two cores that is one thread: a second one made the
+ * U-Net's training step ~8 % and a generation 2-17 % faster there, but left the window no core.
+ */
+export function defaultWasmThreads(cores = availableParallelism()): number {
+  return Math.max(1, Math.min(4, cores - 1));
 }
 
 /** Swaps in the multithreaded wasm build when more than one thread is wanted; notes why or why not. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import {
   BACKEND_NAMES,
+  defaultWasmThreads,
   describeBackend,
   initBackend,
   parseBackendPreference,
@@ -41,5 +42,11 @@ describe('tensor backend choice', () => {
     expect(() => parseBackendPreference('cuda')).toThrow(
       /Unknown backend "cuda".*tensorflow-gpu, tensorflow, wasm, cpu/,
     );
+  });
+});
+
+describe('default wasm threads', () => {
+  it('takes every core but one, which the window keeps, and at most four', () => {
+    expect([1, 2, 3, 4, 8, 32].map((cores) => defaultWasmThreads(cores))).toEqual([1, 1, 2, 3, 4, 4]);
   });
 });
