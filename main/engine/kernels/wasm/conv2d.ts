@@ -16,7 +16,12 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { filterGradientGrid, GRID_OVERHEAD_LIMIT, gridOverhead } from './filter-gradient-gemm.ts';
+import {
+  filterGradientGrid,
+  GRID_OVERHEAD_LIMIT,
+  gridOverhead,
+  inputOnGrid,
+} from './filter-gradient-gemm.ts';
 import { kBlocking, type ProductBlock, runProductBlocks } from './gemm-product.ts';
 import { type GemmSimd, gemmSimd } from './gemm-simd.ts';
 import { floatView, newTensor, release, runStockKernel } from './kernel-call.ts';
@@ -110,26 +115,15 @@ function conv2D(args: {
   const grid = filterGradientGrid(info);
   if (!grid || gridOverhead(info, grid) > GRID_OVERHEAD_LIMIT) return stock();
 
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { batchSize: n, inChannels: ci, outChannels: co } = info;
   const { outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
-  const { rowWidth, shared, gridLength } = grid;
+  const { rowWidth, shared } = grid;
   // Output rows on the grid from the first output pixel's position on.
   const first = grid.base(0, 0, 0);
   const rows = shared - first;
-  const onGrid = newTensor(backend, [gridLength, ci]);
+  const onGrid = inputOnGrid(backend, x, info, grid);
   const outGrid = newTensor(backend, [rows, co]);
   const out = newTensor(backend, [n, ho, wo, co]);
-  {
-    const src = floatView(backend, x);
-    const dst = floatView(backend, onGrid);
-    dst.fill(0);
-    for (let b = 0; b < n; b++) {
-      for (let y = 0; y < h; y++) {
-        const from = (b * h + y) * w * ci;
-        dst.set(src.subarray(from, from + w * ci), (grid.imageStart(b) + y * rowWidth) * ci);
-      }
-    }
-  }
   const gridBase = heapOffset(backend, onGrid) + first * ci * 4;
   const filterBase = heapOffset(backend, filter);
   const blocks: ProductBlock[] = [];

@@ -107,6 +107,27 @@ export function filterGradientByIm2col(
   return withShape(product, [kh, kw, ci, co]);
 }
 
+/** The input on the grid, [gridLength, ci], zeros around: each input row is one contiguous run. */
+export function inputOnGrid(
+  backend: BackendWasm,
+  x: TensorInfo,
+  info: backend_util.Conv2DInfo,
+  grid: FilterGradientGrid,
+): TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci } = info;
+  const onGrid = newTensor(backend, [grid.gridLength, ci]);
+  const src = floatView(backend, x);
+  const dst = floatView(backend, onGrid);
+  dst.fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < h; y++) {
+      const from = (b * h + y) * w * ci;
+      dst.set(src.subarray(from, from + w * ci), (grid.imageStart(b) + y * grid.rowWidth) * ci);
+    }
+  }
+  return onGrid;
+}
+
 export function filterGradientByGemm(
   backend: BackendWasm,
   x: TensorInfo,
@@ -116,24 +137,14 @@ export function filterGradientByGemm(
 ): TensorInfo {
   const gemm = gemmSimd(backend);
   if (!gemm) return filterGradientByIm2col(backend, x, dy, info);
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { batchSize: n, inChannels: ci, outChannels: co } = info;
   const { outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
-  const { rowWidth, shared, gridLength } = grid;
+  const { rowWidth, shared } = grid;
 
-  // The input on the grid, [gridLength, ci]: each input row is one contiguous run.
-  const onGrid = newTensor(backend, [gridLength, ci]);
+  const onGrid = inputOnGrid(backend, x, info, grid);
   // G [shared, co]: the output gradient at each output pixel's base position, zeros elsewhere.
   const gradient = newTensor(backend, [shared, co]);
   {
-    const src = floatView(backend, x);
-    const dst = floatView(backend, onGrid);
-    dst.fill(0);
-    for (let b = 0; b < n; b++) {
-      for (let y = 0; y < h; y++) {
-        const from = (b * h + y) * w * ci;
-        dst.set(src.subarray(from, from + w * ci), (grid.imageStart(b) + y * rowWidth) * ci);
-      }
-    }
     const g = floatView(backend, dy);
     const out = floatView(backend, gradient);
     out.fill(0);
