@@ -60,43 +60,50 @@ export function gridOverhead(info: backend_util.Conv2DInfo, grid: FilterGradient
 export const GRID_OVERHEAD_LIMIT = 1.4;
 
 /**
- * The same product with exact K: patches P [pixels, kh·kw·ci] (zeros where the window leaves the
- * input), then P^T · dy [pixels, co].
+ * im2col: P [n·ho·wo, kh·kw·ci], row (b, y, x) holding output pixel (y, x)'s window in (i, j, c)
+ * order, zeros where the window leaves the input; any stride and dilation.
  */
+export function convPatches(backend: BackendWasm, x: TensorInfo, info: backend_util.Conv2DInfo): TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci } = info;
+  const { outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { top, left } = info.padInfo;
+  const rowLength = kh * kw * ci;
+  const patches = newTensor(backend, [n * ho * wo, rowLength]);
+  const src = floatView(backend, x);
+  const dst = floatView(backend, patches);
+  dst.fill(0);
+  let row = 0;
+  for (let b = 0; b < n; b++) {
+    for (let y = 0; y < ho; y++) {
+      for (let xo = 0; xo < wo; xo++, row++) {
+        for (let i = 0; i < kh; i++) {
+          const yy = y * sh + i * dh - top;
+          if (yy < 0 || yy >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const xx = xo * sw + j * dw - left;
+            if (xx < 0 || xx >= w) continue;
+            const from = ((b * h + yy) * w + xx) * ci;
+            dst.set(src.subarray(from, from + ci), row * rowLength + (i * kw + j) * ci);
+          }
+        }
+      }
+    }
+  }
+  return patches;
+}
+
+/** The same product with exact K: P^T · dy [pixels, co] over the patches P. */
 export function filterGradientByIm2col(
   backend: BackendWasm,
   x: TensorInfo,
   dy: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { batchSize: n, inChannels: ci, outChannels: co } = info;
   const { outHeight: ho, outWidth: wo, filterHeight: kh, filterWidth: kw } = info;
-  const { top, left } = info.padInfo;
   const pixels = n * ho * wo;
-  const rowLength = kh * kw * ci;
-  const patches = newTensor(backend, [pixels, rowLength]);
-  {
-    const src = floatView(backend, x);
-    const dst = floatView(backend, patches);
-    dst.fill(0);
-    let row = 0;
-    for (let b = 0; b < n; b++) {
-      for (let y = 0; y < ho; y++) {
-        for (let xo = 0; xo < wo; xo++, row++) {
-          for (let i = 0; i < kh; i++) {
-            const yy = y + i - top;
-            if (yy < 0 || yy >= h) continue;
-            for (let j = 0; j < kw; j++) {
-              const xx = xo + j - left;
-              if (xx < 0 || xx >= w) continue;
-              const from = ((b * h + yy) * w + xx) * ci;
-              dst.set(src.subarray(from, from + ci), row * rowLength + (i * kw + j) * ci);
-            }
-          }
-        }
-      }
-    }
-  }
+  const patches = convPatches(backend, x, info);
   const product = runKernel(
     backend,
     BatchMatMul,

@@ -70,6 +70,15 @@ describe('conv2d gradients on wasm match the cpu backend', () => {
     });
   }
 
+  it('computes a dilated convolution (patches read with gaps)', async () => {
+    const err = await wasmVsCpu(() => {
+      const x = tf.tensor4d(seeded([2, 9, 8, 3], 7), [2, 9, 8, 3]);
+      const w = tf.tensor4d(seeded([3, 3, 3, 5], 8), [3, 3, 3, 5]);
+      return [tf.conv2d(x, w, 1, 'same', 'NHWC', 2), tf.conv2d(x, w, 1, 'valid', 'NHWC', [2, 1])];
+    });
+    expect(err).toBeLessThanOrEqual(1e-5);
+  });
+
   it('computes conv2dTranspose (Conv2DBackpropInput as a forward op) and its gradients', async () => {
     const err = await wasmVsCpu(() => {
       const x = tf.tensor4d(seeded([2, 5, 6, 4], 4), [2, 5, 6, 4]);
