@@ -1,7 +1,9 @@
-// The filter gradient of a convolution, which tfjs-backend-wasm lacks, as one XNNPACK
-// convolution over rearranged operands: the input with batch and channels swapped
-// ([ci, h, w, n]) convolved with the output gradient as the filter ([ho, wo, n, co]), dilated by
-// the forward stride. That yields [ci, kh, kw, co]; one transpose makes it [kh, kw, ci, co].
+// The filter gradient of a convolution, which tfjs-backend-wasm lacks, as one matrix product on
+// our SIMD product (filter-gradient-gemm.ts): for a stride-1 convolution on the flat grid, where
+// each tap is the input read in place from a shift; for strided or dilated ones and small maps
+// (whose grid would waste too much), over the patches (im2col). The patches replaced an XNNPACK
+// convolution over rearranged operands, which measured about twice as slow on the U-Net's
+// stride-2 shapes.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   backend_util,
@@ -11,7 +13,6 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { filterGradientPads } from './conv-operands.ts';
 import {
   filterGradientByGemm,
   filterGradientByIm2col,
@@ -19,7 +20,6 @@ import {
   GRID_OVERHEAD_LIMIT,
   gridOverhead,
 } from './filter-gradient-gemm.ts';
-import { release, runKernel } from './kernel-call.ts';
 
 function conv2DBackpropFilter(args: {
   inputs: { x: TensorInfo; dy: TensorInfo };
@@ -43,59 +43,9 @@ function conv2DBackpropFilter(args: {
     throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got dataFormat ${dataFormat}`);
   }
   const grid = filterGradientGrid(info);
-  if (grid) {
-    return gridOverhead(info, grid) > GRID_OVERHEAD_LIMIT
-      ? filterGradientByIm2col(backend, x, dy, info)
-      : filterGradientByGemm(backend, x, dy, info, grid);
-  }
-  const padH = filterGradientPads(
-    info.inHeight,
-    info.outHeight,
-    info.filterHeight,
-    info.strideHeight,
-    1,
-    info.padInfo.top,
-  );
-  const padW = filterGradientPads(
-    info.inWidth,
-    info.outWidth,
-    info.filterWidth,
-    info.strideWidth,
-    1,
-    info.padInfo.left,
-  );
-  const input = runKernel(backend, 'Transpose', { x }, { perm: [3, 1, 2, 0] });
-  const gradient = runKernel(backend, 'Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
-  let product = runKernel(
-    backend,
-    'Conv2D',
-    { x: input, filter: gradient },
-    {
-      strides: [1, 1],
-      dilations: [info.strideHeight, info.strideWidth],
-      pad: [
-        [0, 0],
-        [padH.before, padH.after],
-        [padW.before, padW.after],
-        [0, 0],
-      ],
-      dataFormat: 'NHWC',
-    },
-  );
-  release(backend, input, gradient);
-  if (padH.excess > 0 || padW.excess > 0) {
-    const cut = runKernel(
-      backend,
-      'Slice',
-      { x: product },
-      { begin: [0, 0, 0, 0], size: [info.inChannels, info.filterHeight, info.filterWidth, info.outChannels] },
-    );
-    release(backend, product);
-    product = cut;
-  }
-  const out = runKernel(backend, 'Transpose', { x: product }, { perm: [1, 2, 0, 3] });
-  release(backend, product);
-  return out;
+  return grid && gridOverhead(info, grid) <= GRID_OVERHEAD_LIMIT
+    ? filterGradientByGemm(backend, x, dy, info, grid)
+    : filterGradientByIm2col(backend, x, dy, info);
 }
 
 export const conv2DBackpropFilterConfig: KernelConfig = {
