@@ -57,26 +57,25 @@ function tapBlocks(
   return blocks;
 }
 
-function pointwise(
+/** out [pixels, co] = A [pixels, k] · filter [k, co], A's rows k floats apart at `a`. */
+function pixelProduct(
   backend: BackendWasm,
   gemm: GemmSimd,
-  x: TensorInfo,
+  a: TensorInfo,
   filter: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
-  const out = newTensor(backend, [n, h, w, co]);
-  const m = n * h * w;
-  const blocks = tapBlocks(
-    heapOffset(backend, x),
-    ci * 4,
-    heapOffset(backend, filter),
-    ci,
-    co,
-    heapOffset(backend, out),
-    true,
+  const { batchSize: n, outHeight: ho, outWidth: wo, outChannels: co } = info;
+  const k = info.filterHeight * info.filterWidth * info.inChannels;
+  const out = newTensor(backend, [n, ho, wo, co]);
+  simdProduct(
+    backend,
+    gemm,
+    { base: heapOffset(backend, a), sliceStride: 0, lineStride: k * 4, kStride: 4 },
+    { base: heapOffset(backend, filter), sliceStride: 0, lineStride: 4, kStride: co * 4 },
+    out,
+    { batch: 1, m: n * ho * wo, k, n: co },
   );
-  runProductBlocks(backend, gemm, { m, n: co, ldc: co * 4, maxDepth: kBlocking(ci)[0] }, blocks);
   return out;
 }
 
@@ -88,18 +87,8 @@ function byPatches(
   filter: TensorInfo,
   info: backend_util.Conv2DInfo,
 ): TensorInfo {
-  const { batchSize: n, outHeight: ho, outWidth: wo, outChannels: co } = info;
-  const k = info.filterHeight * info.filterWidth * info.inChannels;
   const patches = convPatches(backend, x, info);
-  const out = newTensor(backend, [n, ho, wo, co]);
-  simdProduct(
-    backend,
-    gemm,
-    { base: heapOffset(backend, patches), sliceStride: 0, lineStride: k * 4, kStride: 4 },
-    { base: heapOffset(backend, filter), sliceStride: 0, lineStride: 4, kStride: co * 4 },
-    out,
-    { batch: 1, m: n * ho * wo, k, n: co },
-  );
+  const out = pixelProduct(backend, gemm, patches, filter, info);
   release(backend, patches);
   return out;
 }
@@ -135,7 +124,7 @@ function conv2D(args: {
     info.strideWidth === 1 &&
     unpadded
   ) {
-    return pointwise(backend, gemm, x, filter, info);
+    return pixelProduct(backend, gemm, x, filter, info);
   }
   const grid = filterGradientGrid(info);
   if (!grid || gridOverhead(info, grid) > GRID_OVERHEAD_LIMIT)
