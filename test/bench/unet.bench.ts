@@ -7,11 +7,14 @@
 // --peer also runs the PyTorch peer (test/bench/peer/unet_peer.py; Debian's python3-torch and
 // libopenblas0-openmp) on the same architecture and weights: parity (max abs difference of one
 // forward) and its forward / training-step medians at 1 and 2 threads, with our ratio to them.
-import { spawnSync } from 'node:child_process';
+// --interleaved times only the forward and the training step, ours and the two-thread peer's in
+// turn (one run of each per round), so both see the same machine: on a shared host whose load
+// comes and goes, the ratio of back-to-back medians can be off by a third.
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackend, initBackend } from '../../main/engine/backend.ts';
+import { backendReport, describeBackend, initBackend } from '../../main/engine/backend.ts';
 import { denoiserFromPredictor } from '../../main/engine/diffusion/denoiser.ts';
 import { guidedPredictor } from '../../main/engine/diffusion/guidance.ts';
 import { seededNoise } from '../../main/engine/diffusion/noise.ts';
@@ -65,6 +68,10 @@ export default async function unetBench(args: string[]): Promise<void> {
   console.log(describeBackend(report));
   if (args.includes('--peer-only')) {
     await runPeer(runs, new Map());
+    return;
+  }
+  if (args.includes('--interleaved')) {
+    await runInterleaved(runs);
     return;
   }
 
@@ -272,4 +279,118 @@ async function runPeer(runs: number, ours: Map<string, Timing>): Promise<void> {
       `parity ${name}: max |ours - torch| = ${diff.toExponential(2)} over outputs up to ${scale.toFixed(3)} (target <= 1e-4): ${verdict(diff)}`,
     );
   }
+}
+
+/** A PyTorch peer kept running (`--serve`) that times one workload per request. */
+class ServedPeer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string) => void) | null = null;
+
+  constructor(threads: number) {
+    this.child = spawn(
+      '/usr/bin/python3',
+      [`${PEER_DIR}unet_peer.py`, '--dir', OUTPUT_DIR, '--threads', String(threads), '--serve'],
+      { env: peerEnv(threads) },
+    );
+    let buffered = '';
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      for (let end = buffered.indexOf('\n'); end >= 0; end = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 1);
+        if (this.waiting) {
+          const resolve = this.waiting;
+          this.waiting = null;
+          resolve(line);
+        } else this.lines.push(line);
+      }
+    });
+  }
+
+  private next(): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    return new Promise((resolve, reject) => {
+      this.waiting = resolve;
+      this.child.once('exit', (code) => reject(new Error(`the PyTorch peer exited (${code})`)));
+    });
+  }
+
+  async ready(): Promise<void> {
+    const line = await this.next();
+    if (!(JSON.parse(line) as { ready?: boolean }).ready) throw new Error(`unexpected peer line: ${line}`);
+  }
+
+  async time(workload: 'forward' | 'train'): Promise<number> {
+    this.child.stdin.write(`${workload}\n`);
+    return (JSON.parse(await this.next()) as { ms: number }).ms;
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
+}
+
+async function runInterleaved(rounds: number): Promise<void> {
+  const unet = new UNet(embedded.unet, { seed: 1 });
+  parityWeights(unet.params);
+  await exportPeerFiles(unet, OUTPUT_DIR);
+  const peer = new ServedPeer(2);
+  await peer.ready();
+  const { contextLength, width } = embedded.text;
+  const x = tf.randomNormal([2, 16, 16, embedded.unet.inChannels]) as tf.Tensor4D;
+  const t = tf.tensor1d([500, 500]);
+  const ctx = tf.randomNormal([2, contextLength, width]) as tf.Tensor3D;
+  const forward = async () => {
+    const t0 = performance.now();
+    const y = unet.forward(x, t, ctx);
+    await y.data();
+    y.dispose();
+    return performance.now() - t0;
+  };
+  const training = unetTrainingStep(unet, contextLength, width);
+  const step = async () => {
+    const t0 = performance.now();
+    await training.run();
+    return performance.now() - t0;
+  };
+  await forward();
+  await step();
+  const times = {
+    forward: [] as number[],
+    train: [] as number[],
+    peerForward: [] as number[],
+    peerTrain: [] as number[],
+  };
+  for (let i = 0; i < rounds; i++) {
+    times.forward.push(await forward());
+    times.peerForward.push(await peer.time('forward'));
+    times.train.push(await step());
+    times.peerTrain.push(await peer.time('train'));
+  }
+  peer.close();
+  training.dispose();
+  tf.dispose([x, t, ctx]);
+  unet.dispose();
+  const ratios = (a: number[], b: number[]) => a.map((v, i) => v / b[i]!);
+  console.log(
+    `\nInterleaved with the two-thread PyTorch peer, ${rounds} rounds (ours on ${backendReport()?.threads ?? 1} wasm thread(s)):\n${table(
+      [
+        {
+          workload: 'U-Net forward, batch 2',
+          'ours median ms': median(times.forward),
+          'torch median ms': median(times.peerForward),
+          'median of round ratios': median(ratios(times.forward, times.peerForward)),
+        },
+        {
+          workload: 'U-Net training step, batch 8',
+          'ours median ms': median(times.train),
+          'torch median ms': median(times.peerTrain),
+          'median of round ratios': median(ratios(times.train, times.peerTrain)),
+        },
+      ],
+    )}`,
+  );
 }

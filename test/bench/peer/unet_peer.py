@@ -69,11 +69,29 @@ def vae_and_text_parity(directory):
     return out
 
 
+def serve(workloads):
+    """One timed run per request line, answered with one JSON line: lets the caller interleave our
+    runs with these, so that both see the same machine (a shared host's load comes and goes)."""
+    for name in workloads.values():
+        name()
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        fn = workloads[line.strip()]
+        t0 = time.perf_counter()
+        fn()
+        print(json.dumps({"ms": (time.perf_counter() - t0) * 1000}), flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--dir", required=True)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument(
+        "--serve",
+        action="store_true",
+        help="after loading, time one workload per line read from stdin (forward | train), for interleaving",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -121,6 +139,10 @@ def main():
         loss = torch.nn.functional.mse_loss(model(x8, t8, ctx8), eps8)
         loss.backward()
         optimizer.step()
+
+    if args.serve:
+        serve({"forward": forward, "train": train_step})
+        return
 
     train_ms, train_cpu_ms = median_ms(train_step, args.runs)
     print(
