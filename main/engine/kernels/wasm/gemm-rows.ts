@@ -1,7 +1,8 @@
 // One thread's share of a matrix product (gemm-simd.ts): some rows of the result, for one block of
 // k, given B's panels already packed. The calling thread runs this function, and so do the helper
 // threads of the multithreaded build: gemm-threads.ts hands them its source, so it must refer to
-// nothing outside itself (no imports, no helpers, only its arguments).
+// nothing outside itself (no helpers, only its arguments; type imports are erased).
+import type { GemmTiles, PackPanels } from './gemm-simd.ts';
 
 /** Byte offsets and strides; `accumulate` 1 adds to C (the k blocks after the first). */
 export interface RowsJob {
@@ -24,33 +25,10 @@ export interface RowsJob {
   tile: number;
 }
 
-type Tiles = (
-  a: number,
-  aTile: number,
-  aRow: number,
-  aK: number,
-  b: number,
-  c: number,
-  m: number,
-  n: number,
-  k: number,
-  ldc: number,
-  scratch: number,
-  accumulate: number,
-) => void;
-
 export interface RowsFunctions {
-  packPanels: (
-    src: number,
-    dst: number,
-    outer: number,
-    inner: number,
-    outerStride: number,
-    innerStride: number,
-    width: number,
-  ) => void;
-  gemmTiles: Tiles;
-  gemmTilesRowsAdjacent: Tiles;
+  packPanels: PackPanels;
+  gemmTiles: GemmTiles;
+  gemmTilesRowsAdjacent: GemmTiles;
 }
 
 /**

@@ -6,7 +6,18 @@
 // dimensions of attention (k = 64); this reaches 25-30 on one core with relaxed SIMD's fused
 // multiply-add. gemm-product.ts drives it over whole products.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { type FunctionSpec, I32, moduleBytes, op, relaxedSimd, simdFunction, V128 } from './wasm-bytes.ts';
+import {
+  addTo,
+  type FunctionSpec,
+  I32,
+  inc,
+  moduleBytes,
+  op,
+  relaxedSimd,
+  simdFunction,
+  V128,
+  whileBelow,
+} from './wasm-bytes.ts';
 
 /** Rows of a tile (the left operand's panel width). */
 export const MR = 6;
@@ -53,21 +64,6 @@ export type GemmTiles = (
 ) => void;
 
 const { get, set } = op;
-const add = (local: number, by: number[]) => [...get(local), ...by, ...op.i32Add, ...set(local)];
-const inc = (local: number, by: number) => add(local, op.i32(by));
-/** while (local < limit) { body }, unsigned: branches out of the loop from the body use depth 1. */
-const whileBelow = (local: number, limit: number[], body: number[]) => [
-  ...op.block,
-  ...op.loop,
-  ...get(local),
-  ...limit,
-  ...op.i32GeU,
-  ...op.brIf(1),
-  ...body,
-  ...op.br(0),
-  ...op.end,
-  ...op.end,
-];
 /** min(x, y) of two i32 expressions (each evaluated twice: keep them to locals and constants). */
 const minOf = (x: number[], y: number[]) => [...x, ...y, ...x, ...y, ...op.i32LtU, ...op.select];
 
@@ -92,7 +88,7 @@ function packPanelsCode(): number[] {
     ...op.f32Store(),
     ...op.end,
     ...inc(DST, 4),
-    ...add(Q, get(OUTER_STRIDE)),
+    ...addTo(Q, get(OUTER_STRIDE)),
     ...inc(C, 1),
   ];
   // Lines next to each other in memory (outerStride 4) and a whole panel: vector copies.
@@ -116,7 +112,7 @@ function packPanelsCode(): number[] {
     ...op.else,
     ...whileBelow(C, get(WIDTH), scalarLane),
     ...op.end,
-    ...add(LINE, get(INNER_STRIDE)),
+    ...addTo(LINE, get(INNER_STRIDE)),
     ...inc(P, 1),
   ];
   const panels = whileBelow(O0, get(OUTER), [
@@ -145,7 +141,7 @@ function packPanelsCode(): number[] {
     ...op.i32(0),
     ...set(P),
     ...whileBelow(P, get(INNER), panelRow),
-    ...add(O0, get(WIDTH)),
+    ...addTo(O0, get(WIDTH)),
   ]);
   return [...op.i32(0), ...set(O0), ...panels];
 }
@@ -176,7 +172,7 @@ function gemmTilesCode(fused: boolean, rowsAdjacent: boolean): number[] {
       else step.push(...get(acc(r, v)), ...get(av), ...get(bv(v)), ...op.mul, ...op.add, ...set(acc(r, v)));
     }
   }
-  step.push(...add(AP, get(A_K)), ...inc(BP, 4 * NR));
+  step.push(...addTo(AP, get(A_K)), ...inc(BP, 4 * NR));
   const kLoop = [
     ...get(A_PANEL),
     ...set(AP),
@@ -194,10 +190,10 @@ function gemmTilesCode(fused: boolean, rowsAdjacent: boolean): number[] {
     ...op.end,
   ];
 
-  const storeWhole: number[] = [
-    // dst = c + i0·ldc + j0·4
+  /** Address of C's row `row` (an i32 expression) at the tile's first column: c + row·ldc + j0·4. */
+  const tileRow = (row: number[]) => [
     ...get(C),
-    ...get(I0),
+    ...row,
     ...get(LDC),
     ...op.i32Mul,
     ...op.i32Add,
@@ -205,8 +201,8 @@ function gemmTilesCode(fused: boolean, rowsAdjacent: boolean): number[] {
     ...op.i32(4),
     ...op.i32Mul,
     ...op.i32Add,
-    ...set(DST),
   ];
+  const storeWhole: number[] = [...tileRow(get(I0)), ...set(DST)];
   const storeRows: number[] = [];
   const addRows: number[] = [];
   for (let r = 0; r < MR; r++) {
@@ -222,8 +218,8 @@ function gemmTilesCode(fused: boolean, rowsAdjacent: boolean): number[] {
       );
     }
     if (r + 1 < MR) {
-      storeRows.push(...add(DST, get(LDC)));
-      addRows.push(...add(DST, get(LDC)));
+      storeRows.push(...addTo(DST, get(LDC)));
+      addRows.push(...addTo(DST, get(LDC)));
     }
   }
   storeWhole.push(...get(ACCUMULATE), ...op.if, ...addRows, ...op.else, ...storeRows, ...op.end);
@@ -232,18 +228,8 @@ function gemmTilesCode(fused: boolean, rowsAdjacent: boolean): number[] {
     for (let v = 0; v < NV; v++)
       storeEdge.push(...get(SCRATCH), ...get(acc(r, v)), ...op.storeAt(4 * (r * NR + 4 * v)));
   const copyRow = [
-    // dst = c + (i0 + r)·ldc + j0·4; src = scratch + r·NR·4
-    ...get(C),
-    ...get(I0),
-    ...get(R),
-    ...op.i32Add,
-    ...get(LDC),
-    ...op.i32Mul,
-    ...op.i32Add,
-    ...get(J0),
-    ...op.i32(4),
-    ...op.i32Mul,
-    ...op.i32Add,
+    // dst = C's row i0 + r; src = scratch + r·NR·4
+    ...tileRow([...get(I0), ...get(R), ...op.i32Add]),
     ...set(DST),
     ...get(SCRATCH),
     ...get(R),
@@ -294,7 +280,7 @@ function gemmTilesCode(fused: boolean, rowsAdjacent: boolean): number[] {
     ...storeEdge,
     ...op.end,
     ...inc(I0, MR),
-    ...add(A_PANEL, get(A_TILE)),
+    ...addTo(A_PANEL, get(A_TILE)),
   ];
   const strips = whileBelow(J0, get(N), [
     ...op.i32(0),
@@ -303,7 +289,7 @@ function gemmTilesCode(fused: boolean, rowsAdjacent: boolean): number[] {
     ...set(A_PANEL),
     ...whileBelow(I0, get(M), tile),
     ...inc(J0, NR),
-    ...add(B_PANEL, [...get(K), ...op.i32(4 * NR), ...op.i32Mul]),
+    ...addTo(B_PANEL, [...get(K), ...op.i32(4 * NR), ...op.i32Mul]),
   ]);
   const rowOffsets: number[] = [];
   if (!rowsAdjacent) {

@@ -4,7 +4,7 @@
 //   sumProducts: dst[o, i] = Σ_r u[o, r, i] · v[o, r, i]  (32-row blocks, as sum-rows-simd.ts)
 //   affine2:     out[o, r, i] = u[o, r, i]·P[o, i] + v[o, r, i]·Q[o, i] + R[o, i]
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { type FunctionSpec, I32, op, simdFunction, V128 } from './wasm-bytes.ts';
+import { type FunctionSpec, I32, inc, op, simdFunction, V128, whileBelow } from './wasm-bytes.ts';
 
 /** Byte offsets of u, v, dst; outer, rows, inner in elements. */
 export type SumProductsSimd = (
@@ -30,21 +30,6 @@ export type Affine2Simd = (
 
 const BLOCK = 32;
 const { get, set } = op;
-const inc = (local: number, by: number) => [...get(local), ...op.i32(by), ...op.i32Add, ...set(local)];
-/** while (local < limit) { body }: the body's branches out of the loop use depth 1. */
-const whileBelow = (local: number, limit: number, body: number[]) => [
-  ...op.block,
-  ...op.loop,
-  ...get(local),
-  ...get(limit),
-  ...op.i32GeU,
-  ...op.brIf(1),
-  ...body,
-  ...op.br(0),
-  ...op.end,
-  ...op.end,
-];
-
 function sumProductsCode(): number[] {
   // Params: 0 u, 1 v, 2 dst, 3 outer, 4 rows, 5 inner.
   const [U, V, DST, OUTER, ROWS, INNER] = [0, 1, 2, 3, 4, 5];
@@ -53,7 +38,7 @@ function sumProductsCode(): number[] {
   const [ROW_BYTES, O, BS, BE, I, R, OFF, OUT_ROW, BASE, DELTA, PART] = [
     6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
   ];
-  const rowsLoop = whileBelow(R, BE, [
+  const rowsLoop = whileBelow(R, get(BE), [
     ...get(PART),
     ...get(OFF),
     ...op.load,
@@ -70,7 +55,7 @@ function sumProductsCode(): number[] {
     ...set(OFF),
     ...inc(R, 1),
   ]);
-  const columnsLoop = whileBelow(I, ROW_BYTES, [
+  const columnsLoop = whileBelow(I, get(ROW_BYTES), [
     ...op.zero,
     ...set(PART),
     // offset = base + blockStart * rowBytes + i (in u)
@@ -97,7 +82,7 @@ function sumProductsCode(): number[] {
     ...op.store,
     ...inc(I, 16),
   ]);
-  const blocksLoop = whileBelow(BS, ROWS, [
+  const blocksLoop = whileBelow(BS, get(ROWS), [
     ...get(BS),
     ...op.i32(BLOCK),
     ...op.i32Add,
@@ -115,7 +100,7 @@ function sumProductsCode(): number[] {
     ...get(BE),
     ...set(BS),
   ]);
-  const zeroRow = whileBelow(I, ROW_BYTES, [
+  const zeroRow = whileBelow(I, get(ROW_BYTES), [
     ...get(OUT_ROW),
     ...get(I),
     ...op.i32Add,
@@ -123,7 +108,7 @@ function sumProductsCode(): number[] {
     ...op.store,
     ...inc(I, 16),
   ]);
-  const outerLoop = whileBelow(O, OUTER, [
+  const outerLoop = whileBelow(O, get(OUTER), [
     ...get(DST),
     ...get(O),
     ...get(ROW_BYTES),
@@ -169,7 +154,7 @@ function affine2Code(): number[] {
   const [ROW_BYTES, O, RR, I, OFF, COEF] = [9, 10, 11, 12, 13, 14];
   const at = (ptr: number, offset: number) => [...get(ptr), ...get(offset), ...op.i32Add];
   const coefAt = (ptr: number) => [...get(ptr), ...get(COEF), ...op.i32Add, ...get(I), ...op.i32Add];
-  const columns = whileBelow(I, ROW_BYTES, [
+  const columns = whileBelow(I, get(ROW_BYTES), [
     ...at(OUT, OFF),
     ...at(U, OFF),
     ...op.load,
@@ -189,8 +174,8 @@ function affine2Code(): number[] {
     ...inc(I, 16),
     ...inc(OFF, 16),
   ]);
-  const rowsLoop = whileBelow(RR, ROWS, [...op.i32(0), ...set(I), ...columns, ...inc(RR, 1)]);
-  const outerLoop = whileBelow(O, OUTER, [
+  const rowsLoop = whileBelow(RR, get(ROWS), [...op.i32(0), ...set(I), ...columns, ...inc(RR, 1)]);
+  const outerLoop = whileBelow(O, get(OUTER), [
     ...get(O),
     ...get(ROW_BYTES),
     ...op.i32Mul,

@@ -69,6 +69,32 @@ export const op = {
   div: [0xfd, ...uleb(0xe7)],
 };
 
+/** local += the i32 expression `by`. */
+export const addTo = (local: number, by: number[]) => [
+  ...op.get(local),
+  ...by,
+  ...op.i32Add,
+  ...op.set(local),
+];
+/** local += a constant. */
+export const inc = (local: number, by: number) => addTo(local, op.i32(by));
+/**
+ * while (local < limit) { body }, unsigned, `limit` an i32 expression: branches out of the loop
+ * from the body use depth 1.
+ */
+export const whileBelow = (local: number, limit: number[], body: number[]) => [
+  ...op.block,
+  ...op.loop,
+  ...op.get(local),
+  ...limit,
+  ...op.i32GeU,
+  ...op.brIf(1),
+  ...body,
+  ...op.br(0),
+  ...op.end,
+  ...op.end,
+];
+
 function slebI32(n: number): number[] {
   const out: number[] = [];
   let more = true;
