@@ -6,11 +6,10 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { registerCpuKernelFixes } from './kernels/cpu/register.ts';
 import { registerGradients } from './kernels/register-gradients.ts';
 import { registerWasmKernelOverrides } from './kernels/wasm/register.ts';
-import { startThreadedWasm } from './kernels/wasm/threads/threaded-wasm.ts';
+import { startThreadedWasm, wasmThreadCount } from './kernels/wasm/threads/threaded-wasm.ts';
 import { relaxedSimd } from './kernels/wasm/wasm-bytes.ts';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -123,7 +122,7 @@ async function prepareWasmThreads(options: InitBackendOptions): Promise<void> {
     threadsReason = `one thread (${source}): tfjs's single-threaded SIMD build`;
     return;
   }
-  const result = await startThreadedWasm(wanted);
+  const result = await startThreadedWasm(wanted, { stockKernels: options.stockKernels });
   threadsReason = result.ok
     ? `${wanted} threads (${source}): the multithreaded SIMD build with our thread bootstrap`
     : `one thread: ${wanted} were wanted (${source}) but ${result.why}`;
@@ -208,7 +207,7 @@ async function choose(options: InitBackendOptions): Promise<BackendReport> {
     source,
     simd: tfBackend === 'wasm' ? tf.env().getBool('WASM_HAS_SIMD_SUPPORT') : false,
     fusedMultiplyAdd: tfBackend === 'wasm' ? relaxedSimd() : false,
-    threads: tfBackend === 'wasm' ? Math.max(1, getThreadsCount()) : 1,
+    threads: tfBackend === 'wasm' ? wasmThreadCount() : 1,
     threadsReason: tfBackend === 'wasm' ? threadsReason : 'not the wasm backend',
     kernelOverrides,
   };

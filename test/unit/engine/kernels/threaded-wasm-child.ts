@@ -1,9 +1,9 @@
 // Run by threaded-wasm.test.ts in a process of its own (SCEDIT_WASM_THREADS set by the test):
 // starts the backend, differentiates a strided conv and computes transposed and batched products
 // on wasm and cpu, and prints the threads, the largest relative difference and how many product
-// jobs went to our helper threads as one JSON line.
+// jobs went to our helper threads and how many threads XNNPACK's pool has, as one JSON line.
 
-import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { type BackendWasm, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../main/engine/backend.ts';
 import { gemmThreadsFor } from '../../../../main/engine/kernels/wasm/threads/gemm-threads.ts';
@@ -29,6 +29,7 @@ const compute = () => {
 };
 const wasm = compute();
 const helperJobs = gemmThreadsFor(tf.backend() as BackendWasm, relaxedSimd())?.jobsSent ?? 0;
+const xnnpackThreads = getThreadsCount();
 await tf.setBackend('cpu');
 const cpu = compute();
 let err = 0;
@@ -38,4 +39,6 @@ cpu.forEach((c, i) => {
     err = Math.max(err, Math.abs(wasm[i]![j]! - v) / scale);
   });
 });
-console.log(JSON.stringify({ threads: report.threads, reason: report.threadsReason, err, helperJobs }));
+console.log(
+  JSON.stringify({ threads: report.threads, reason: report.threadsReason, err, helperJobs, xnnpackThreads }),
+);

@@ -11,7 +11,7 @@ const child = fileURLToPath(new URL('./threaded-wasm-child.ts', import.meta.url)
 
 function runChild(
   threads: string,
-): Promise<{ threads: number; reason: string; err: number; helperJobs: number }> {
+): Promise<{ threads: number; reason: string; err: number; helperJobs: number; xnnpackThreads: number }> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -38,5 +38,7 @@ describe('the multithreaded wasm build', () => {
     expect(result.err).toBeLessThanOrEqual(1e-5);
     // Our matrix product split its rows with a helper thread on the shared heap.
     expect(result.helperJobs).toBeGreaterThan(0);
+    // XNNPACK's pool stays at one thread: its spinning workers would take our helper's core.
+    expect(result.xnnpackThreads).toBe(1);
   });
 });

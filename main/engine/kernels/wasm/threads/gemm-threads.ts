@@ -1,17 +1,18 @@
 // More threads for our matrix product (gemm-simd.ts) in the multithreaded build, whose heap is a
 // SharedArrayBuffer: helper workers compile the same functions against the same heap, and each
 // product's rows are split between the calling thread and the helpers. XNNPACK's own thread pool
-// is idle while our product runs, so the cores are not oversubscribed.
+// is kept to one thread (threaded-wasm.ts), so the cores are not oversubscribed.
 //
 // A helper waits on its control block (Atomics.wait), computes the rows it is given with the very
 // code the caller runs for its own (gemm-rows.ts: computeRows, whose source it is handed) and
 // reports back through the same block, also when its job threw (the caller cannot see worker
 // events while it waits: they arrive on its event loop).
 import { Worker } from 'node:worker_threads';
-import { type BackendWasm, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { computeRows, type RowsJob } from '../gemm-rows.ts';
 import { type GemmModules, gemmModules, MR } from '../gemm-simd.ts';
 import { heapMemory } from '../wasm-bytes.ts';
+import { wasmThreadCount } from './threaded-wasm.ts';
 
 const FIELDS = [
   'a',
@@ -155,7 +156,7 @@ export function gemmThreadsFor(backend: BackendWasm, fused: boolean): GemmThread
   const memory = heapMemory(backend);
   if (!memory) return null;
   if (!pools.has(memory)) {
-    const threads = getThreadsCount();
+    const threads = wasmThreadCount();
     let pool: GemmThreads | null = null;
     if (
       threads > 1 &&

@@ -2,11 +2,15 @@
 // Node, and forcing them on fails (it hands the thread bootstrap over as a Blob URL, which Node's
 // worker_threads reject with ERR_WORKER_PATH). This loads the same build with a bootstrap file of
 // ours (pthread-worker.cjs) and registers it as the 'wasm' backend, so every kernel, stock or
-// ours, runs on it and XNNPACK spreads convolutions and products over the threads.
+// ours, runs on it with its heap shared between threads.
 //
-// The build sizes its thread pool from the logical core count halved (assuming two hardware
-// threads per core) and at most 8; on a 2-core machine that is one thread. The count it sees is
-// the wasm import `emscripten_num_logical_cores`, answered here with twice the wanted threads.
+// XNNPACK's own thread pool is kept to one thread when our kernels run the products and
+// convolutions (the helpers of gemm-threads.ts take those threads): its workers spin for work after
+// each op they share, and on two cores that spinning took the core our helper needed, so a training
+// step with both pools at two threads was slower than on one thread, and ~20 % faster with only
+// ours (alternating runs, 2026-11-26). The build sizes its pool from the logical core count halved
+// (assuming two hardware threads per core); the count it sees is the wasm import
+// `emscripten_num_logical_cores`, answered here with twice the threads XNNPACK is to have.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sep } from 'node:path';
@@ -16,6 +20,13 @@ import * as tf from '@tensorflow/tfjs-core';
 
 const require = createRequire(import.meta.url);
 const MAX_THREADS = 8;
+
+let started = 1;
+
+/** Threads the wasm backend computes on (the caller and its helpers): 1 unless the threaded build started. */
+export function wasmThreadCount(): number {
+  return started;
+}
 
 interface EmscriptenImports {
   env: Record<string, unknown>;
@@ -54,7 +65,7 @@ function workerBootstrapPath(): string | null {
   return existsSync(path) ? path : null;
 }
 
-async function instantiate(threads: number): Promise<WasmModule> {
+async function instantiate(xnnpackThreads: number): Promise<WasmModule> {
   const mainScript = outsideAsar(
     require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js'),
   );
@@ -73,7 +84,7 @@ async function instantiate(threads: number): Promise<WasmModule> {
     // Each thread evaluates the build's script from this path (a string, not tfjs's Blob).
     mainScriptUrlOrBlob: mainScript,
     instantiateWasm: (imports: EmscriptenImports, receive: (instance: unknown, module: unknown) => void) => {
-      const env = { ...imports.env, emscripten_num_logical_cores: () => 2 * threads };
+      const env = { ...imports.env, emscripten_num_logical_cores: () => 2 * xnnpackThreads };
       const instance = new wasmApi.Instance(compiled, { ...imports, env });
       receive(instance, compiled);
       return instance.exports;
@@ -93,23 +104,30 @@ async function instantiate(threads: number): Promise<WasmModule> {
 
 /**
  * Replaces the (not yet started) 'wasm' backend with the multithreaded build using `threads`
- * threads. On failure the stock single-threaded backend stays registered and the reason is given.
+ * threads; XNNPACK's pool gets all of them only when tfjs's stock kernels run the products
+ * (`stockKernels`), else one (see above). On failure the stock single-threaded backend stays
+ * registered and the reason is given.
  */
-export async function startThreadedWasm(threads: number): Promise<ThreadedWasmResult> {
+export async function startThreadedWasm(
+  threads: number,
+  { stockKernels = false }: { stockKernels?: boolean } = {},
+): Promise<ThreadedWasmResult> {
   const wanted = Math.min(Math.max(1, Math.floor(threads)), MAX_THREADS);
+  const xnnpackThreads = stockKernels ? wanted : 1;
   if (tf.findBackend('wasm'))
     return { ok: false, why: 'the wasm backend had already started single-threaded' };
   if (typeof SharedArrayBuffer === 'undefined') return { ok: false, why: 'SharedArrayBuffer is unavailable' };
   let module: WasmModule;
   try {
-    module = await instantiate(wanted);
+    module = await instantiate(xnnpackThreads);
   } catch (err) {
     return {
       ok: false,
       why: `the threaded wasm build failed to load: ${err instanceof Error ? err.message : String(err)}`,
     };
   }
-  setThreadsCount(wanted);
+  setThreadsCount(xnnpackThreads);
+  started = wanted;
   tf.removeBackend('wasm');
   tf.registerBackend(
     'wasm',
