@@ -285,7 +285,8 @@ async function runPeer(runs: number, ours: Map<string, Timing>): Promise<void> {
 class ServedPeer {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: string[] = [];
-  private waiting: ((line: string) => void) | null = null;
+  private waiting: { resolve: (line: string) => void; reject: (err: Error) => void } | null = null;
+  private exited: Error | null = null;
 
   constructor(threads: number) {
     this.child = spawn(
@@ -301,20 +302,26 @@ class ServedPeer {
         const line = buffered.slice(0, end);
         buffered = buffered.slice(end + 1);
         if (this.waiting) {
-          const resolve = this.waiting;
+          const { resolve } = this.waiting;
           this.waiting = null;
           resolve(line);
         } else this.lines.push(line);
       }
+    });
+    // One handler for the peer's life (one per awaited line piled up listeners over the rounds).
+    this.child.once('exit', (code) => {
+      this.exited = new Error(`the PyTorch peer exited (${code})`);
+      this.waiting?.reject(this.exited);
+      this.waiting = null;
     });
   }
 
   private next(): Promise<string> {
     const line = this.lines.shift();
     if (line !== undefined) return Promise.resolve(line);
+    if (this.exited) return Promise.reject(this.exited);
     return new Promise((resolve, reject) => {
-      this.waiting = resolve;
-      this.child.once('exit', (code) => reject(new Error(`the PyTorch peer exited (${code})`)));
+      this.waiting = { resolve, reject };
     });
   }
 
