@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedGeglu } from '../kernels/geglu-op.ts';
 import { gelu } from './activations.ts';
 import { Linear } from './linear.ts';
 import type { ParamScope } from './params.ts';
@@ -19,7 +20,10 @@ export class Geglu {
 
   apply<T extends tf.Tensor>(x: T): T {
     return tf.tidy(() => {
-      const [value, gate] = tf.split(this.proj.apply(x), 2, -1);
+      const h = this.proj.apply(x);
+      const fused = fusedGeglu(h);
+      if (fused) return fused;
+      const [value, gate] = tf.split(h, 2, -1);
       return tf.mul(value!, gelu(gate!)) as T;
     });
   }

@@ -8,6 +8,7 @@ import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './depthwise-conv2d-backprop-filter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './depthwise-conv2d-backprop-input.ts';
+import { gegluConfig, gegluGradConfig } from './geglu.ts';
 import { groupNormConfig } from './group-norm.ts';
 import { groupNormGradConfig } from './group-norm-grad.ts';
 import { identityConfig } from './identity.ts';
@@ -30,6 +31,8 @@ const overrides: KernelConfig[] = [
   conv2DBackpropInputConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  gegluConfig,
+  gegluGradConfig,
   groupNormConfig,
   groupNormGradConfig,
   identityConfig,

@@ -67,7 +67,27 @@ export const op = {
   sub: [0xfd, ...uleb(0xe5)],
   mul: [0xfd, ...uleb(0xe6)],
   div: [0xfd, ...uleb(0xe7)],
+  abs: [0xfd, ...uleb(0xe0)],
+  max: [0xfd, ...uleb(0xe9)],
+  /** f32x4.nearest: round to the nearest integer, ties to even. */
+  nearest: [0xfd, ...uleb(0x6a)],
+  /** f32x4.ge: all ones in the lanes where a >= b. */
+  ge: [0xfd, ...uleb(0x46)],
+  /** v128.bitselect(a, b, mask): a's bits where the mask is set, b's elsewhere. */
+  bitselect: [0xfd, ...uleb(0x52)],
+  i32x4TruncSatF32x4: [0xfd, ...uleb(0xf8)],
+  i32x4Add: [0xfd, ...uleb(0xae)],
+  /** i32x4.shl by an i32 count on the stack. */
+  i32x4Shl: [0xfd, ...uleb(0xab)],
+  /** v128.const with `value` in all four float lanes. */
+  f32x4: (value: number) => [0xfd, ...uleb(0x0c), ...lanes(new Float32Array(4).fill(value))],
+  /** v128.const with `value` in all four 32-bit integer lanes. */
+  i32x4: (value: number) => [0xfd, ...uleb(0x0c), ...lanes(new Int32Array(4).fill(value))],
 };
+
+function lanes(values: Float32Array | Int32Array): number[] {
+  return Array.from(new Uint8Array(values.buffer));
+}
 
 /** local += the i32 expression `by`. */
 export const addTo = (local: number, by: number[]) => [
