@@ -5,7 +5,7 @@
 // split over the helper threads of the multithreaded build.
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { computeRows, type RowsJob } from './gemm-rows.ts';
+import { BLOCK_FIELDS, type BlockRowsJob, computeBlockRows, MAX_GROUP_BLOCKS } from './gemm-rows.ts';
 import { type GemmSimd, MR, NR } from './gemm-simd.ts';
 import { newTensor, release } from './kernel-call.ts';
 import { gemmThreadsFor } from './threads/gemm-threads.ts';
@@ -21,6 +21,11 @@ const K_BLOCK = 256;
 const CHUNK_BYTES = 96 * 1024;
 /** Below this many flops a product is not split over threads (waking a helper costs ~10 µs). */
 const SPLIT_FLOPS = 2 ** 21;
+/**
+ * B's packed panels held at once: every k block of the embedded model's products fits, so each is
+ * one hand-off to the helpers; an SD 1.5 convolution (9 × 2560 × 1280 floats) goes in groups.
+ */
+const PACKED_B_BYTES = 8 * 1024 * 1024;
 
 /**
  * Where an operand's elements lie, as byte offsets in the heap. For A the lines are its m rows,
@@ -65,45 +70,84 @@ export interface ProductBlock {
   sameB: boolean;
 }
 
-/** Runs k blocks (each of depth at most maxDepth) of products with m rows and n columns, C's rows ldc bytes apart. */
+/**
+ * Runs k blocks (each of depth at most maxDepth) of products with m rows and n columns, C's rows
+ * ldc bytes apart. B's panels are packed for a group of blocks at a time (all of them unless that
+ * passes PACKED_B_BYTES or MAX_GROUP_BLOCKS), then each thread computes its rows through the whole
+ * group: one hand-off to the helper threads per group, not per block.
+ */
 export function runProductBlocks(
   backend: BackendWasm,
   gemm: GemmSimd,
   { m, n, ldc, maxDepth }: { m: number; n: number; ldc: number; maxDepth: number },
   blocks: readonly ProductBlock[],
 ): void {
-  const pool = 2 * m * n * maxDepth >= SPLIT_FLOPS ? gemmThreadsFor(backend, gemm.fused) : null;
+  if (blocks.length === 0) return;
+  const panelFloats = Math.ceil(n / NR) * NR;
+  // A block reusing the previous one's panels packs them anew where it starts a group.
+  const groups: { block: ProductBlock; pack: boolean }[][] = [];
+  let groupBytes = 0;
+  for (const block of blocks) {
+    const bytes = 4 * panelFloats * block.depth;
+    let group = groups[groups.length - 1];
+    if (
+      !group ||
+      group.length === MAX_GROUP_BLOCKS ||
+      (!block.sameB && groupBytes + bytes > PACKED_B_BYTES)
+    ) {
+      group = [];
+      groups.push(group);
+      groupBytes = 0;
+    }
+    const pack = !block.sameB || group.length === 0;
+    group.push({ block, pack });
+    if (pack) groupBytes += bytes;
+  }
+  const packedFloats = (group: { block: ProductBlock; pack: boolean }[]) =>
+    group.reduce((f, { block, pack }) => f + (pack ? panelFloats * block.depth : 0), 0);
+  const flops = (group: { block: ProductBlock }[]) =>
+    group.reduce((f, { block }) => f + 2 * m * n * block.depth, 0);
+  const pool = Math.max(...groups.map(flops)) >= SPLIT_FLOPS ? gemmThreadsFor(backend, gemm.fused) : null;
   const tileRows = Math.ceil(m / MR);
   const parts = pool ? Math.min(pool.threads, tileRows) : 1;
   const partRows = Math.ceil(tileRows / parts) * MR;
   const chunkRows = Math.min(partRows, MR * Math.max(1, Math.floor(CHUNK_BYTES / (4 * maxDepth * MR))));
-  const packedRight = Math.ceil(n / NR) * NR * maxDepth;
   const perThread = MR * maxDepth + MR * NR;
-  const scratch = newTensor(backend, [packedRight + parts * perThread]);
-  const packedB = heapOffset(backend, scratch);
-  const runHere = (job: RowsJob) => computeRows(job, gemm, MR);
-  for (const block of blocks) {
-    if (!block.sameB) gemm.packPanels(block.b, packedB, n, block.depth, block.bLine, block.bK, NR);
-    const jobs: RowsJob[] = [];
+  const packedCapacity = Math.max(...groups.map(packedFloats));
+  const scratch = newTensor(backend, [packedCapacity + parts * perThread]);
+  const base = heapOffset(backend, scratch);
+  const threadScratch = base + packedCapacity * 4;
+  const table = new Uint32Array(Math.max(...groups.map((g) => g.length)) * BLOCK_FIELDS);
+  const runHere = (job: BlockRowsJob) => computeBlockRows(job, gemm, MR, table);
+  for (const group of groups) {
+    let packed = base;
+    let packedB = base;
+    for (const [i, { block, pack }] of group.entries()) {
+      if (pack) {
+        packedB = packed;
+        gemm.packPanels(block.b, packedB, n, block.depth, block.bLine, block.bK, NR);
+        packed += 4 * panelFloats * block.depth;
+      }
+      table.set(
+        [block.a, block.aLine, block.aK, block.depth, packedB, block.c, block.accumulate],
+        i * BLOCK_FIELDS,
+      );
+    }
+    const jobs: BlockRowsJob[] = [];
     for (let t = 0, row = 0; row < m; t++, row += partRows) {
-      const own = packedB + (packedRight + t * perThread) * 4;
+      const own = threadScratch + t * perThread * 4;
       jobs.push({
-        a: block.a + row * block.aLine,
+        blocks: group.length,
+        firstRow: row,
         rows: Math.min(partRows, m - row),
         chunkRows,
-        lineStride: block.aLine,
-        kStride: block.aK,
-        depth: block.depth,
-        packedB,
-        c: block.c + row * ldc,
         n,
         ldc,
-        accumulate: block.accumulate,
         packedA: own,
         tile: own + MR * maxDepth * 4,
       });
     }
-    if (pool && jobs.length > 1) pool.run(jobs, runHere);
+    if (pool && jobs.length > 1) pool.run(jobs, table, runHere);
     else for (const job of jobs) runHere(job);
   }
   release(backend, scratch);

@@ -1,7 +1,8 @@
-// One thread's share of a matrix product (gemm-simd.ts): some rows of the result, for one block of
-// k, given B's panels already packed. The calling thread runs this function, and so do the helper
-// threads of the multithreaded build: gemm-threads.ts hands them its source, so it must refer to
-// nothing outside itself (no helpers, only its arguments; type imports are erased).
+// One thread's share of a matrix product (gemm-simd.ts): some rows of the result, over a list of
+// blocks of k whose B panels are already packed. The calling thread runs these functions, and so
+// do the helper threads of the multithreaded build: gemm-threads.ts hands them their source, so they
+// must refer to nothing outside this file's functions (only their arguments; type imports are
+// erased).
 import type { GemmTiles, PackPanels } from './gemm-simd.ts';
 
 /** Byte offsets and strides; `accumulate` 1 adds to C (the k blocks after the first). */
@@ -75,6 +76,59 @@ export function computeRows(job: RowsJob, f: RowsFunctions, mr: number): void {
         job.ldc,
         job.tile,
         job.accumulate,
+      );
+    }
+  }
+}
+
+/** Fields of one block in a block table: a, lineStride, kStride, depth, packedB, c, accumulate. */
+export const BLOCK_FIELDS = 7;
+/** Blocks in one table at most (the helper threads share a table of this size). */
+export const MAX_GROUP_BLOCKS = 256;
+
+/** A thread's rows over the first `blocks` blocks of a table: rows firstRow .. firstRow + rows of C. */
+export interface BlockRowsJob {
+  blocks: number;
+  firstRow: number;
+  rows: number;
+  chunkRows: number;
+  n: number;
+  ldc: number;
+  packedA: number;
+  tile: number;
+}
+
+/**
+ * The job's rows a chunk at a time, each chunk through every block in order, so that the chunk of
+ * C they accumulate into stays in cache from the first block to the last. (Each block over all
+ * the rows in turn instead, which keeps its panels in cache, measured the same on the embedded
+ * U-Net's training step, 2026-11-26.)
+ */
+export function computeBlockRows(job: BlockRowsJob, f: RowsFunctions, mr: number, table: Uint32Array): void {
+  for (let row = 0; row < job.rows; row += job.chunkRows) {
+    const first = job.firstRow + row;
+    const rows = Math.min(job.chunkRows, job.rows - row);
+    for (let b = 0; b < job.blocks; b++) {
+      const at = b * 7; // BLOCK_FIELDS, inlined: this source runs on its own in the helpers
+      const lineStride = table[at + 1]!;
+      computeRows(
+        {
+          a: table[at]! + first * lineStride,
+          rows,
+          chunkRows: job.chunkRows,
+          lineStride,
+          kStride: table[at + 2]!,
+          depth: table[at + 3]!,
+          packedB: table[at + 4]!,
+          c: table[at + 5]! + first * job.ldc,
+          n: job.n,
+          ldc: job.ldc,
+          accumulate: table[at + 6]!,
+          packedA: job.packedA,
+          tile: job.tile,
+        },
+        f,
+        mr,
       );
     }
   }

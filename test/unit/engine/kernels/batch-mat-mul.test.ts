@@ -32,6 +32,10 @@ const cases: Case[] = [
   { a: [50, 1024], b: [1024, 9], transposeA: false, transposeB: false },
   { a: [2, 600, 13], b: [2, 10, 600], transposeA: true, transposeB: true },
   { a: [100, 600], b: [600, 10], transposeA: false, transposeB: false },
+  // B's packed panels past 8 MiB: its k blocks in two groups, each handed to the threads once.
+  { a: [7, 4100], b: [4100, 520], transposeA: false, transposeB: false },
+  // A shared right operand packed once for the whole batch, past 8 MiB as well.
+  { a: [3, 7, 4100], b: [4100, 520], transposeA: false, transposeB: false },
 ];
 
 describe('batchMatMul on wasm matches the cpu backend', () => {

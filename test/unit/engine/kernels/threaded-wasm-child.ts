@@ -18,12 +18,16 @@ const flat = tf.reshape(x, [18, 144]);
 const p = tf.randomUniform([3, 200, 300], -1, 1, 'float32', 3);
 const q = tf.randomUniform([3, 150, 300], -1, 1, 'float32', 4);
 const r = tf.randomUniform([3, 200, 150], -1, 1, 'float32', 5);
+// 300 slices: more blocks than one hand-off's table holds (256), so two hand-offs.
+const u = tf.randomUniform([300, 12, 24], -1, 1, 'float32', 6);
+const v = tf.randomUniform([300, 24, 16], -1, 1, 'float32', 7);
 const compute = () => {
   const [dx, dw] = tf.grads(f)([x, w]);
   const products = [
     tf.matMul(flat, flat, true, false),
     tf.matMul(p, q, false, true),
     tf.matMul(p, r, true, false),
+    tf.matMul(u, v),
   ];
   return [f(x, w), dx!, dw!, ...products].map((t) => Array.from(t.dataSync()));
 };

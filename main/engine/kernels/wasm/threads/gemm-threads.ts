@@ -4,38 +4,31 @@
 // is kept to one thread (threaded-wasm.ts), so the cores are not oversubscribed.
 //
 // A helper waits on its control block (Atomics.wait), computes the rows it is given with the very
-// code the caller runs for its own (gemm-rows.ts: computeRows, whose source it is handed) and
+// code the caller runs for its own (gemm-rows.ts: computeBlockRows, whose source it is handed) and
 // reports back through the same block, also when its job threw (the caller cannot see worker
 // events while it waits: they arrive on its event loop).
 import { Worker } from 'node:worker_threads';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { computeRows, type RowsJob } from '../gemm-rows.ts';
+import {
+  BLOCK_FIELDS,
+  type BlockRowsJob,
+  computeBlockRows,
+  computeRows,
+  MAX_GROUP_BLOCKS,
+} from '../gemm-rows.ts';
 import { type GemmModules, gemmModules, MR } from '../gemm-simd.ts';
 import { heapMemory } from '../wasm-bytes.ts';
 import { wasmThreadCount } from './threaded-wasm.ts';
 
-const FIELDS = [
-  'a',
-  'rows',
-  'chunkRows',
-  'lineStride',
-  'kStride',
-  'depth',
-  'packedB',
-  'c',
-  'n',
-  'ldc',
-  'accumulate',
-  'packedA',
-  'tile',
-] as const;
+const FIELDS = ['blocks', 'firstRow', 'rows', 'chunkRows', 'n', 'ldc', 'packedA', 'tile'] as const;
 
 // Control block: int32 [0] job counter (caller), [1] finished counter (helper, FAILED when its
 // job threw), [2..] the job.
 const FAILED = -1;
 const HELPER_SOURCE = `
 const { workerData } = require('node:worker_threads');
-const { memory, modules, control, mr, fields } = workerData;
+const { memory, modules, control, table: tableBuffer, mr, fields } = workerData;
+const table = new Uint32Array(tableBuffer);
 const imports = { env: { memory } };
 const exported = (bytes, name) => new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports[name];
 const functions = {
@@ -43,7 +36,9 @@ const functions = {
   gemmTiles: exported(modules.tiles, modules.tilesName),
   gemmTilesRowsAdjacent: exported(modules.tilesRowsAdjacent, modules.tilesRowsAdjacentName),
 };
-const computeRows = ${computeRows.toString()};
+// Under the names the bundler gave them: computeBlockRows calls computeRows by its name.
+const ${computeRows.name} = ${computeRows.toString()};
+const ${computeBlockRows.name} = ${computeBlockRows.toString()};
 const state = new Int32Array(control, 0, 2);
 const args = new Uint32Array(control, 8, fields.length);
 let seen = 0;
@@ -53,7 +48,7 @@ for (;;) {
   const job = {};
   fields.forEach((name, i) => { job[name] = args[i]; });
   try {
-    computeRows(job, functions, mr);
+    ${computeBlockRows.name}(job, functions, mr, table);
   } catch (err) {
     Atomics.store(state, 1, ${FAILED});
     Atomics.notify(state, 1);
@@ -72,6 +67,8 @@ interface Helper {
 
 export class GemmThreads {
   private readonly helpers: Helper[] = [];
+  /** The block table every helper reads its blocks from (gemm-rows.ts: computeBlockRows). */
+  private readonly table = new Uint32Array(new SharedArrayBuffer(4 * MAX_GROUP_BLOCKS * BLOCK_FIELDS));
   private failed = false;
   /** Jobs handed to helpers so far (for tests and diagnostics). */
   jobsSent = 0;
@@ -81,7 +78,7 @@ export class GemmThreads {
       const control = new SharedArrayBuffer(8 + 4 * FIELDS.length);
       const worker = new Worker(HELPER_SOURCE, {
         eval: true,
-        workerData: { memory, modules, control, mr, fields: FIELDS },
+        workerData: { memory, modules, control, table: this.table.buffer, mr, fields: FIELDS },
       });
       // Helpers wait for work for the life of the backend; they must not keep the process alive.
       worker.unref();
@@ -104,8 +101,14 @@ export class GemmThreads {
     return this.failed ? 1 : this.helpers.length + 1;
   }
 
-  /** Runs jobs[0] here and jobs[1..] on the helpers, and returns when all are done. */
-  run(jobs: RowsJob[], runHere: (job: RowsJob) => void): void {
+  /**
+   * Runs jobs[0] here and jobs[1..] on the helpers over the blocks of `table`, and returns when
+   * all are done.
+   */
+  run(jobs: BlockRowsJob[], table: Uint32Array, runHere: (job: BlockRowsJob) => void): void {
+    if (table.length > this.table.length)
+      throw new Error(`a block table of ${table.length / BLOCK_FIELDS} blocks is over ${MAX_GROUP_BLOCKS}`);
+    this.table.set(table);
     const started: Helper[] = [];
     for (let i = 1; i < jobs.length; i++) {
       const helper = this.helpers[i - 1];
