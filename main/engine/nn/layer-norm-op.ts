@@ -2,10 +2,14 @@
 // dx = rstd · (dxhat - mean(dxhat) - xhat · mean(dxhat · xhat)), dxhat = dy · gamma, in 11 ops.
 // Differentiated op by op the same forward took ~75 kernel calls forward and backward (moments'
 // and broadcasting's gradients, the tape's copies), 1.5-3 ms of CPU per layer norm of a U-Net's
-// spatial transformer. Same values as tf.moments-based layer norm up to float rounding.
+// spatial transformer. Same values as tf.moments-based layer norm up to float rounding. Backends
+// with the fused kernels (../kernels/layer-norm-op.ts) run those instead.
 import * as tf from '@tensorflow/tfjs-core';
+import { fusedLayerNorm } from '../kernels/layer-norm-op.ts';
 
 export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor, beta: tf.Tensor, eps: number): T {
+  const fused = fusedLayerNorm(x, gamma, beta, { eps });
+  if (fused) return fused;
   const normed = tf.customGrad((input, g, b, save) => {
     const xs = input as tf.Tensor;
     const centred = tf.sub(xs, tf.mean(xs, -1, true));

@@ -12,6 +12,7 @@ import { gegluConfig, gegluGradConfig } from './geglu.ts';
 import { groupNormConfig } from './group-norm.ts';
 import { groupNormGradConfig } from './group-norm-grad.ts';
 import { identityConfig } from './identity.ts';
+import { layerNormConfig, layerNormGradConfig } from './layer-norm.ts';
 import { meanConfig } from './mean.ts';
 import { resizeNearestNeighborConfig } from './resize-nearest-neighbor.ts';
 import { resizeNearestNeighborGradConfig } from './resize-nearest-neighbor-grad.ts';
@@ -36,6 +37,8 @@ const overrides: KernelConfig[] = [
   groupNormConfig,
   groupNormGradConfig,
   identityConfig,
+  layerNormConfig,
+  layerNormGradConfig,
   meanConfig,
   resizeNearestNeighborConfig,
   resizeNearestNeighborGradConfig,

@@ -79,6 +79,13 @@ export const op = {
   i32x4Add: [0xfd, ...uleb(0xae)],
   /** i32x4.shl by an i32 count on the stack. */
   i32x4Shl: [0xfd, ...uleb(0xab)],
+  /** f32x4.extract_lane: one float of a vector. */
+  extractLane: (lane: number) => [0xfd, ...uleb(0x1f), lane],
+  f32Add: [0x92],
+  f32Mul: [0x94],
+  f32Div: [0x95],
+  f32Sqrt: [0x91],
+  f32Const: (value: number) => [0x43, ...lanes(new Float32Array([value]))],
   /** v128.const with `value` in all four float lanes. */
   f32x4: (value: number) => [0xfd, ...uleb(0x0c), ...lanes(new Float32Array(4).fill(value))],
   /** v128.const with `value` in all four 32-bit integer lanes. */
