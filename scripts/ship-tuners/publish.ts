@@ -20,17 +20,17 @@ const SHIPPED: { condition: 'canny' | 'depth' | 'pose'; name: string; notes: str
     condition: 'canny',
     name: 'Canny edges (embedded model)',
     notes:
-      'Follows a canny edge map: draw outlines or extract them from a photo. Trained on figure scenes and emoji.',
+      'Follows a canny edge map: draw outlines or extract them from a photo. Trained on figure scenes and emoji. Raise its weight toward 2 to follow the map more closely.',
   },
   {
     condition: 'depth',
     name: 'Depth (embedded model)',
-    notes: 'Follows a depth map (near = bright): lay out a scene by depth. Trained on figure scenes.',
+    notes: 'Follows a depth map (near = bright): lay out a scene by depth. Trained on figure scenes. Raise its weight toward 2 to follow the map more closely.',
   },
   {
     condition: 'pose',
     name: 'Pose (embedded model)',
-    notes: 'Follows an OpenPose skeleton: draw a pose, get a figure in that pose. Trained on figure scenes.',
+    notes: 'Follows an OpenPose skeleton: draw a pose, get a figure in that pose. Trained on figure scenes. Raise its weight toward 2 to follow the map more closely.',
   },
 ];
 
