@@ -25,12 +25,14 @@ const SHIPPED: { condition: 'canny' | 'depth' | 'pose'; name: string; notes: str
   {
     condition: 'depth',
     name: 'Depth (embedded model)',
-    notes: 'Follows a depth map (near = bright): lay out a scene by depth. Trained on figure scenes. Raise its weight toward 2 to follow the map more closely.',
+    notes:
+      'Follows a depth map (near = bright): lay out a scene by depth. Trained on figure scenes. Raise its weight toward 2 to follow the map more closely.',
   },
   {
     condition: 'pose',
     name: 'Pose (embedded model)',
-    notes: 'Follows an OpenPose skeleton: draw a pose, get a figure in that pose. Trained on figure scenes. Raise its weight toward 2 to follow the map more closely.',
+    notes:
+      'Follows an OpenPose skeleton: draw a pose, get a figure in that pose. Trained on figure scenes. Raise its weight toward 2 to follow the map more closely.',
   },
 ];
 
