@@ -105,8 +105,9 @@ let threadsReason = 'not the wasm backend';
 
 /**
  * Threads the wasm backend takes unless told: every core but one, which the window (and the artist
- * drawing in it) keeps, and at most 4. On two cores that is one thread: a second one made the
- * U-Net's training step ~8 % and a generation 2-17 % faster there, but left the window no core.
+ * drawing in it) keeps, and at most 4. On two cores that is one thread: a second one makes the
+ * U-Net's training step ~20 % faster there (2026-11-26, with XNNPACK's pool at one thread), but
+ * leaves the window no core.
  */
 export function defaultWasmThreads(cores = availableParallelism()): number {
   return Math.max(1, Math.min(4, cores - 1));
