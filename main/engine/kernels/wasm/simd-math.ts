@@ -3,8 +3,8 @@
 // Each emitter reads its input from a v128 local and uses the scratch locals it is given.
 //
 // exp: Cody-Waite range reduction x = n·ln 2 + r (ln 2 split in two so r is exact enough), the
-// degree-6 minimax polynomial for e^r of the Cephes library's expf, and 2^n built in the exponent
-// bits; relative error ~1e-7. Inputs are clamped below at -87 (e^-87 ~ 1.6e-38, still a normal
+// Cephes library's expf polynomial for e^r (1 + r + r²·P(r), P of degree 5), and 2^n built in the
+// exponent bits; relative error ~1e-7. Inputs are clamped below at -87 (e^-87 ~ 1.6e-38, still a normal
 // float), which is all our callers need: they only take exp of arguments <= 0.
 //
 // Normal CDF: Phi(x) = erfc(-x / sqrt 2) / 2, with erfc(u) for u >= 0 from Numerical Recipes'
