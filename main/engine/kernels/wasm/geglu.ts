@@ -8,7 +8,18 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { GEGLU, GEGLU_GRAD } from '../geglu-op.ts';
 import { newTensor } from './kernel-call.ts';
 import { expCode, normalCdfCode } from './simd-math.ts';
-import { type FunctionSpec, heapOffset, I32, inc, op, simdFunction, V128, whileBelow } from './wasm-bytes.ts';
+import {
+  addTo,
+  eachVector,
+  type FunctionSpec,
+  heapOffset,
+  I32,
+  inc,
+  op,
+  requiredSimdFunction,
+  V128,
+  whileBelow,
+} from './wasm-bytes.ts';
 
 type GegluSimd = (h: number, out: number, rows: number, inner: number) => void;
 type GegluGradSimd = (dy: number, h: number, dh: number, rows: number, inner: number) => void;
@@ -21,6 +32,8 @@ const at = (base: number, offset: number[], j: number) => [
   ...get(j),
   ...op.i32Add,
 ];
+/** Bytes of one row of h: twice the inner width's. */
+const twoRows = (innerBytes: number) => [...get(innerBytes), ...op.i32(1), ...op.i32Shl];
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 function forwardSpec(): FunctionSpec {
@@ -44,9 +57,7 @@ function forwardSpec(): FunctionSpec {
       ...get(OUT),
       ...set(OROW),
       ...whileBelow(ROW, get(ROWS), [
-        ...op.i32(0),
-        ...set(J),
-        ...whileBelow(J, get(IB), [
+        ...eachVector(J, get(IB), [
           ...at(HROW, get(IB), J),
           ...op.load,
           ...set(G),
@@ -59,18 +70,9 @@ function forwardSpec(): FunctionSpec {
           ...get(PHI),
           ...op.mul,
           ...op.store,
-          ...inc(J, 16),
         ]),
-        ...get(HROW),
-        ...get(IB),
-        ...op.i32(1),
-        ...op.i32Shl,
-        ...op.i32Add,
-        ...set(HROW),
-        ...get(OROW),
-        ...get(IB),
-        ...op.i32Add,
-        ...set(OROW),
+        ...addTo(HROW, twoRows(IB)),
+        ...addTo(OROW, get(IB)),
         ...inc(ROW, 1),
       ]),
     ],
@@ -84,13 +86,6 @@ function gradSpec(): FunctionSpec {
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
   ];
   const cdf = { halfSquare: HS, t: T, e: E, n: N, r: R };
-  const nextRow = (local: number, rowBytes: number[]) => [
-    ...get(local),
-    ...rowBytes,
-    ...op.i32Add,
-    ...set(local),
-  ];
-  const twoRows = [...get(IB), ...op.i32(1), ...op.i32Shl];
   return {
     exportName: 'gegluGrad',
     params: [I32, I32, I32, I32, I32],
@@ -107,9 +102,7 @@ function gradSpec(): FunctionSpec {
       ...get(DH),
       ...set(DHROW),
       ...whileBelow(ROW, get(ROWS), [
-        ...op.i32(0),
-        ...set(J),
-        ...whileBelow(J, get(IB), [
+        ...eachVector(J, get(IB), [
           ...at(HROW, get(IB), J),
           ...op.load,
           ...set(G),
@@ -144,11 +137,10 @@ function gradSpec(): FunctionSpec {
           ...op.add,
           ...op.mul,
           ...op.store,
-          ...inc(J, 16),
         ]),
-        ...nextRow(DYROW, get(IB)),
-        ...nextRow(HROW, twoRows),
-        ...nextRow(DHROW, twoRows),
+        ...addTo(DYROW, get(IB)),
+        ...addTo(HROW, twoRows(IB)),
+        ...addTo(DHROW, twoRows(IB)),
         ...inc(ROW, 1),
       ]),
     ],
@@ -165,17 +157,16 @@ function rowsOf(h: TensorInfo, what: string): { rows: number; inner: number } {
   return { rows: h.shape.reduce((a, b) => a * b, 1) / width, inner: width / 2 };
 }
 
-function simd<F>(backend: BackendWasm, spec: FunctionSpec): F {
-  const fn = simdFunction<F>(backend, spec);
-  if (!fn) throw new Error('WebAssembly SIMD is not available');
-  return fn;
-}
-
 function geglu(args: { inputs: { h: TensorInfo }; backend: BackendWasm }): TensorInfo {
   const { inputs, backend } = args;
   const { rows, inner } = rowsOf(inputs.h, GEGLU);
   const out = newTensor(backend, [...inputs.h.shape.slice(0, -1), inner]);
-  simd<GegluSimd>(backend, FORWARD)(heapOffset(backend, inputs.h), heapOffset(backend, out), rows, inner);
+  requiredSimdFunction<GegluSimd>(backend, FORWARD)(
+    heapOffset(backend, inputs.h),
+    heapOffset(backend, out),
+    rows,
+    inner,
+  );
   return out;
 }
 
@@ -183,7 +174,7 @@ function gegluGrad(args: { inputs: { dy: TensorInfo; h: TensorInfo }; backend: B
   const { inputs, backend } = args;
   const { rows, inner } = rowsOf(inputs.h, GEGLU_GRAD);
   const dh = newTensor(backend, inputs.h.shape);
-  simd<GegluGradSimd>(backend, GRAD)(
+  requiredSimdFunction<GegluGradSimd>(backend, GRAD)(
     heapOffset(backend, inputs.dy),
     heapOffset(backend, inputs.h),
     heapOffset(backend, dh),

@@ -10,13 +10,15 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import { LAYER_NORM, LAYER_NORM_GRAD, type LayerNormAttrs } from '../layer-norm-op.ts';
 import { floatView, newTensor } from './kernel-call.ts';
 import {
+  addTo,
+  eachVector,
   F32,
   type FunctionSpec,
   heapOffset,
   I32,
   inc,
   op,
-  simdFunction,
+  requiredSimdFunction,
   V128,
   whileBelow,
 } from './wasm-bytes.ts';
@@ -56,6 +58,14 @@ const inRow = (base: number, rowOffset: number, j: number) => [
   ...op.i32Add,
 ];
 const atColumn = (base: number, j: number) => [...get(base), ...get(j), ...op.i32Add];
+/** The address of row `row`'s one float at base (rstd). */
+const rowScalar = (base: number, row: number) => [
+  ...get(base),
+  ...get(row),
+  ...op.i32(2),
+  ...op.i32Shl,
+  ...op.i32Add,
+];
 /** The four lanes of a vector local added, times a scalar f32 local, splatted. */
 const meanOf = (acc: number, scale: number) => [
   ...get(acc),
@@ -79,11 +89,7 @@ function forwardSpec(): FunctionSpec {
   // 16 mean, 17 rstd, 18 d.
   const [X, GAMMA, BETA, Y, XHAT, RSTD, ROWS, WIDTH, INV_WIDTH, EPS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const [ROW, J, RB, OFF, S, ACC, MEAN, INV, D] = [10, 11, 12, 13, 14, 15, 16, 17, 18];
-  const columns = (body: number[]) => [
-    ...op.i32(0),
-    ...set(J),
-    ...whileBelow(J, get(RB), [...body, ...inc(J, 16)]),
-  ];
+  const columns = (body: number[]) => eachVector(J, get(RB), body);
   return {
     exportName: 'layerNorm',
     params: [I32, I32, I32, I32, I32, I32, I32, I32, F32, F32],
@@ -123,11 +129,7 @@ function forwardSpec(): FunctionSpec {
         ...op.f32Sqrt,
         ...op.f32Div,
         ...set(S),
-        ...get(RSTD),
-        ...get(ROW),
-        ...op.i32(2),
-        ...op.i32Shl,
-        ...op.i32Add,
+        ...rowScalar(RSTD, ROW),
         ...get(S),
         ...op.f32Store(),
         ...get(S),
@@ -154,10 +156,7 @@ function forwardSpec(): FunctionSpec {
           ...op.add,
           ...op.store,
         ]),
-        ...get(OFF),
-        ...get(RB),
-        ...op.i32Add,
-        ...set(OFF),
+        ...addTo(OFF, get(RB)),
         ...inc(ROW, 1),
       ]),
     ],
@@ -172,11 +171,7 @@ function gradSpec(): FunctionSpec {
   const [ROW, J, RB, OFF, ACC1, ACC2, G, H, D, M1, M2, INV] = [
     10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
   ];
-  const columns = (body: number[]) => [
-    ...op.i32(0),
-    ...set(J),
-    ...whileBelow(J, get(RB), [...body, ...inc(J, 16)]),
-  ];
+  const columns = (body: number[]) => eachVector(J, get(RB), body);
   const accumulate = (base: number, value: number[]) => [
     ...atColumn(base, J),
     ...atColumn(base, J),
@@ -230,11 +225,7 @@ function gradSpec(): FunctionSpec {
         ...meanOf(ACC2, INV_WIDTH),
         ...op.splat,
         ...set(M2),
-        ...get(RSTD),
-        ...get(ROW),
-        ...op.i32(2),
-        ...op.i32Shl,
-        ...op.i32Add,
+        ...rowScalar(RSTD, ROW),
         ...op.f32Load(),
         ...op.splat,
         ...set(INV),
@@ -256,10 +247,7 @@ function gradSpec(): FunctionSpec {
           ...op.mul,
           ...op.store,
         ]),
-        ...get(OFF),
-        ...get(RB),
-        ...op.i32Add,
-        ...set(OFF),
+        ...addTo(OFF, get(RB)),
         ...inc(ROW, 1),
       ]),
     ],
@@ -277,12 +265,6 @@ function rowsOf(x: TensorInfo, gamma: TensorInfo, what: string): { rows: number;
   return { rows: width ? x.shape.reduce((a, b) => a * b, 1) / width : 0, width };
 }
 
-function simd<F>(backend: BackendWasm, spec: FunctionSpec): F {
-  const fn = simdFunction<F>(backend, spec);
-  if (!fn) throw new Error('WebAssembly SIMD is not available');
-  return fn;
-}
-
 function layerNorm(args: {
   inputs: { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
   backend: BackendWasm;
@@ -294,7 +276,7 @@ function layerNorm(args: {
   const xhat = newTensor(backend, inputs.x.shape);
   const rstd = newTensor(backend, [...inputs.x.shape.slice(0, -1), 1]);
   const at = (t: TensorInfo) => heapOffset(backend, t);
-  simd<LayerNormSimd>(backend, FORWARD)(
+  requiredSimdFunction<LayerNormSimd>(backend, FORWARD)(
     at(inputs.x),
     at(inputs.gamma),
     at(inputs.beta),
@@ -321,7 +303,7 @@ function layerNormGrad(args: {
   floatView(backend, dgamma).fill(0);
   floatView(backend, dbeta).fill(0);
   const at = (t: TensorInfo) => heapOffset(backend, t);
-  simd<LayerNormGradSimd>(backend, GRAD)(
+  requiredSimdFunction<LayerNormGradSimd>(backend, GRAD)(
     at(inputs.dy),
     at(inputs.xhat),
     at(inputs.rstd),

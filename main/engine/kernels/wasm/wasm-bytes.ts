@@ -228,6 +228,20 @@ export function simdFunction<F>(backend: BackendWasm, spec: FunctionSpec): F | n
   return byName.get(spec.exportName) as F | null;
 }
 
+/** simdFunction for kernels that have no scalar path: throws where wasm SIMD is unavailable. */
+export function requiredSimdFunction<F>(backend: BackendWasm, spec: FunctionSpec): F {
+  const fn = simdFunction<F>(backend, spec);
+  if (!fn) throw new Error('WebAssembly SIMD is not available');
+  return fn;
+}
+
+/** for (j = 0; j < limit; j += 16) { body }: one vector of four floats at a time. */
+export const eachVector = (j: number, limit: number[], body: number[]) => [
+  ...op.i32(0),
+  ...op.set(j),
+  ...whileBelow(j, limit, [...body, ...inc(j, 16)]),
+];
+
 // A function (v128, v128, v128) -> v128 whose body is one f32x4.relaxed_madd.
 const RELAXED_MADD_PROBE = new Uint8Array([
   ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
