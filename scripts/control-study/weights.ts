@@ -8,9 +8,15 @@
 // the next --validation ones choose each method's weight (never the report set, so the choice is
 // not fitted to what is reported). Every picture uses the bench's generation settings and seeds.
 // DIR holds <condition>-csc.safetensors and <condition>-controlnet.safetensors (the bench's names).
+//
+// Fidelity alone rewards a weight that follows the map into a broken picture, so every picture is
+// also classified by the eval classifier: the share whose class matches its caption's (figure
+// colour, object and pose; emoji category), over all report and validation pictures, says what
+// the weight keeps of the prompt.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../../main/engine/backend.ts';
 import { writeFileAtomic } from '../../main/engine/io/atomic-write.ts';
 import type { RgbaImage } from '../../main/engine/io/image.ts';
@@ -40,6 +46,8 @@ import {
   type ExperimentName,
   evalSeed,
 } from '../../test/bench/control/options.ts';
+import { loadEvalClassifier } from '../../test/bench/quality/classifier.ts';
+import { type HeldoutSample, labelFor, readHeldout } from '../../test/bench/quality/heldout.ts';
 
 const REPORT = CONTROL_BENCH_DEFAULTS.evalImages;
 
@@ -66,6 +74,30 @@ const model = await loadDefaultModel(EMBEDDED_MODEL_DIR);
 const o = { ...CONTROL_BENCH_DEFAULTS } as unknown as ControlBenchOptions;
 const gen = new Generator(model, o);
 const baseModel = { id: model.id, hash: model.hash };
+const classifier = await loadEvalClassifier();
+const heldoutByFile = new Map(readHeldout().map((s) => [s.file, s]));
+/** The classifier heads whose class a caption names, per dataset. */
+const PROMPT_HEADS: Record<string, string[]> = {
+  figures: ['figure_color', 'figure_object', 'figure_pose'],
+  emoji: ['emoji_category'],
+};
+
+/** Per head, whether the picture's predicted class is its caption's (heads the caption names). */
+function promptHits(picture: RgbaImage, sample: HeldoutSample, heads: string[]): boolean[] {
+  return tf.tidy(() => {
+    const size = classifier.config.input.size;
+    const input = rgbaToTensor(picture, '-1,1');
+    const sized = input.shape[1] === size ? input : tf.image.resizeBilinear(input, [size, size], true);
+    const { logits } = classifier.forward(sized);
+    return heads.flatMap((name) => {
+      const head = classifier.head(name);
+      const label = labelFor(head, sample);
+      if (label === null) return [];
+      const predicted = head.classes[tf.argMax(logits[name]!, 1).dataSync()[0]!];
+      return [predicted === label];
+    });
+  });
+}
 
 type Method = 'csc' | 'controlnet';
 interface Row {
@@ -74,6 +106,8 @@ interface Row {
   weight: number;
   report: Fidelity;
   validation: Fidelity;
+  /** Share of caption-named classes the classifier finds in the pictures (report + validation). */
+  promptAccuracy: { value: number; judgements: number };
 }
 const rows: Row[] = [];
 
@@ -96,6 +130,13 @@ for (const name of names) {
   const scores = new Map<string, ImageScore[]>();
   const sheetRows: RgbaImage[][] = [];
   const add = (key: string, s: ImageScore) => scores.set(key, [...(scores.get(key) ?? []), s]);
+  const hits = new Map<string, boolean[]>();
+  const heads = PROMPT_HEADS[experiment.dataset] ?? [];
+  const classify = (key: string, picture: RgbaImage, sample: (typeof samples)[number]) => {
+    const labelled = heldoutByFile.get(sample.file);
+    if (!labelled) throw new Error(`${sample.file}: not among the recipe's held-out pictures (no labels)`);
+    hits.set(key, [...(hits.get(key) ?? []), ...promptHits(picture, labelled, heads)]);
+  };
   for (const [i, sample] of samples.entries()) {
     const condition = await judge.load(sample);
     const seed = evalSeed(o.seed, i);
@@ -105,6 +146,7 @@ for (const name of names) {
     try {
       const none = await gen.uncontrolled(sample.caption, seed);
       add(`none|1|${part}`, await judge.score(condition, none));
+      classify('none|1', none, sample);
       sheetRow.push(none);
       for (const method of ['csc', 'controlnet'] as const) {
         for (const weight of weights) {
@@ -114,6 +156,7 @@ for (const name of names) {
               : { sc: [], csc: [], controlNets: [{ tuner: controlNet, condition: map, weight }] };
           const image = await gen.run(sample.caption, seed, mix);
           add(`${method}|${weight}|${part}`, await judge.score(condition, image));
+          classify(`${method}|${weight}`, image, sample);
           sheetRow.push(image);
         }
       }
@@ -130,12 +173,17 @@ for (const name of names) {
   mkdirSync(dirname(sheet), { recursive: true });
   await writePng(sheet, drawContactSheet(sheetRows));
   const fidelity = (key: string) => aggregateScores(experiment.metric, scores.get(key) ?? []);
+  const promptAccuracy = (key: string) => {
+    const list = hits.get(key) ?? [];
+    return { value: list.filter(Boolean).length / list.length, judgements: list.length };
+  };
   rows.push({
     condition: name,
     method: 'none',
     weight: 0,
     report: fidelity('none|1|report'),
     validation: fidelity('none|1|validation'),
+    promptAccuracy: promptAccuracy('none|1'),
   });
   for (const method of ['csc', 'controlnet'] as const)
     for (const weight of weights)
@@ -145,6 +193,7 @@ for (const name of names) {
         weight,
         report: fidelity(`${method}|${weight}|report`),
         validation: fidelity(`${method}|${weight}|validation`),
+        promptAccuracy: promptAccuracy(`${method}|${weight}`),
       });
   log(
     `${name}: sheet ${sheet} (columns: map, no control, CSC at ${weights.join('/')}, ControlNet at ${weights.join('/')})`,
@@ -171,7 +220,7 @@ const chosen = names.flatMap((name) => {
 });
 for (const r of rows)
   log(
-    `${r.condition} ${r.method} w${r.weight}: report ${(r.report.value ?? Number.NaN).toFixed(4)} (${r.report.images} pictures), validation ${(r.validation.value ?? Number.NaN).toFixed(4)} (${r.validation.images})`,
+    `${r.condition} ${r.method} w${r.weight}: report ${(r.report.value ?? Number.NaN).toFixed(4)} (${r.report.images} pictures), validation ${(r.validation.value ?? Number.NaN).toFixed(4)} (${r.validation.images}), prompt accuracy ${r.promptAccuracy.value.toFixed(3)} (${r.promptAccuracy.judgements})`,
   );
 for (const c of chosen)
   log(

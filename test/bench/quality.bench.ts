@@ -21,15 +21,16 @@ import {
   loadDefaultModel,
 } from '../../main/engine/pipeline/default-model.ts';
 import type { LatentDiffusionModel } from '../../main/engine/pipeline/latent-diffusion-model.ts';
-import {
-  CLASSIFIER_DIR,
-  type ClassifierHead,
-  type EvalClassifier,
-  loadEvalClassifier,
-} from './quality/classifier.ts';
+import { CLASSIFIER_DIR, type EvalClassifier, loadEvalClassifier } from './quality/classifier.ts';
 import { frechetDistance, gaussianStats } from './quality/frechet.ts';
 import { generateBatch } from './quality/generate-batch.ts';
-import { type HeldoutSample, loadPictures, readHeldout, seededPermutation } from './quality/heldout.ts';
+import {
+  type HeldoutSample,
+  labelFor,
+  loadPictures,
+  readHeldout,
+  seededPermutation,
+} from './quality/heldout.ts';
 import {
   as8bit,
   contactSheet,
@@ -51,14 +52,6 @@ function positiveInt(value: string | undefined, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
   return n;
-}
-
-/** The class the sample's caption asks for under this head; null where the head does not apply. */
-function labelFor(head: ClassifierHead, sample: HeldoutSample): string | null {
-  if (head.source === null) return sample.source;
-  if (sample.source !== head.source || head.label === null) return null;
-  const value = sample.labels[head.label];
-  return value === null || value === undefined ? 'none' : String(value);
 }
 
 interface Classified {

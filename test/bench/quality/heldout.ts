@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { readImage } from '../../../main/engine/io/image.ts';
+import type { ClassifierHead } from './classifier.ts';
 
 export const RECIPE_PATH = fileURLToPath(
   new URL('../../../assets/models/embedded/recipe.json', import.meta.url),
@@ -87,4 +88,12 @@ export function seededPermutation(n: number, seed: number): number[] {
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   return order;
+}
+
+/** The class the sample's caption asks for under this head; null where the head does not apply. */
+export function labelFor(head: ClassifierHead, sample: HeldoutSample): string | null {
+  if (head.source === null) return sample.source;
+  if (sample.source !== head.source || head.label === null) return null;
+  const value = sample.labels[head.label];
+  return value === null || value === undefined ? 'none' : String(value);
 }
