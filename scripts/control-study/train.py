@@ -32,6 +32,8 @@ def parse_args(argv=None):
     ap.add_argument("--method", required=True, choices=["csc", "controlnet"])
     ap.add_argument("--steps", type=int, required=True)
     ap.add_argument("--lr", type=float, required=True)
+    ap.add_argument("--schedule", choices=["constant", "cosine"], default="constant",
+                    help="learning rate per step: constant, or cosine decay to 0 over --steps (lr-schedule.ts)")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--caption-dropout", type=float, default=0.5)
@@ -134,6 +136,8 @@ class Trainer:
             self.graph.replay()
             return self.static_loss
         loss = self.sample_loss(self.example[s], self.timestep[s], self.dropped[s], self.noise(s))
+        for group in self.opt.param_groups:
+            group["lr"] = learning_rate_at(self.args, s)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
@@ -186,7 +190,7 @@ class Trainer:
         training = {
             "kind": args.method, "condition": self.condition, "trainer": "scripts/control-study/train.py (PyTorch port)",
             "device": str(self.device), "experiment": args.experiment, "steps": step, "batchSize": args.batch,
-            "gradientAccumulation": 1, "lr": args.lr, "schedule": "constant", "warmupSteps": 0,
+            "gradientAccumulation": 1, "lr": args.lr, "schedule": args.schedule, "warmupSteps": 0,
             "resolution": int(self.data.meta["imageSize"][0]), "flip": False, "seed": args.seed, "emaDecay": None,
             "captionDropout": args.caption_dropout, "images": self.data.count, "sampleStream": args.stream,
             "finalLoss": float(losses[step - 1]) if step else None, "trainSeconds": round(seconds, 2),
@@ -203,6 +207,14 @@ class Trainer:
         write_safetensors(path, self.tuner.file_tensors(), dtype=dtype or args.dtype, metadata=md)
 
 
+def learning_rate_at(args, step):
+    """lr-schedule.ts's learningRateAt without warm-up: step is 0-based, cosine reaches 0 at --steps."""
+    if args.schedule == "constant":
+        return args.lr
+    progress = min(1.0, step / max(1, args.steps))
+    return 0.5 * args.lr * (1 + math.cos(math.pi * progress))
+
+
 def smoothed(losses, upto):
     """The trainer's EMA (0.9, bias-corrected) of the loss after `upto` steps."""
     s = 0.0
@@ -215,6 +227,8 @@ def main(argv=None):
     args = parse_args(argv)
     t_start = time.monotonic()
     save_at = sorted({int(x) for x in args.save_at.split(",") if x.strip()})
+    if args.graph and args.schedule != "constant":
+        raise SystemExit("--graph captures a constant rate: use --schedule constant, or drop --graph")
     if save_at and not args.snapshot:
         raise SystemExit("--save-at needs --snapshot DIR")
     tr = Trainer(args)
