@@ -35,6 +35,7 @@ export function tunerSummary(t: TunerRecord): TunerSummary {
     parameterCount: t.parameterCount,
     tags: t.tags,
     rating: t.rating,
+    preferredWeight: t.preferredWeight,
     preview: t.previews[0] ? fileRef(t.previews[0], 'image/png') : null,
     createdAt: iso(t.createdAt),
   };

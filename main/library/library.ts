@@ -20,7 +20,12 @@ import { writeSafetensorsWithMetadata } from './tuner-export.ts';
 import type { TunerInspector } from './tuner-inspector.ts';
 import { inspectTunerFile, TUNER_METADATA_KEYS } from './tuner-inspector.ts';
 import type { TunerRecord } from './tuner-repository.ts';
-import { normaliseTag, TunerRepository } from './tuner-repository.ts';
+import {
+  checkPreferredWeight,
+  MAX_PREFERRED_WEIGHT,
+  normaliseTag,
+  TunerRepository,
+} from './tuner-repository.ts';
 
 export interface OpenLibraryOptions {
   /** The data folder; default $SCEDIT_DATA_DIR or ~/.scedit-studio. */
@@ -38,6 +43,8 @@ export interface ImportTunerOptions {
   name?: string;
   tags?: string[];
   notes?: string;
+  /** Wins over the file's own preferred_weight metadata. */
+  preferredWeight?: number | null;
   parentTunerId?: number | null;
   trainingRunId?: number | null;
   /** For files that do not name their base model's hash (e.g. made by another tool). */
@@ -116,6 +123,11 @@ export class Library {
     const meta = info.metadata;
     const metaTags = parseJsonArray(meta[TUNER_METADATA_KEYS.tags]);
     const metaRating = Number(meta[TUNER_METADATA_KEYS.rating]);
+    const preferredWeight =
+      options.preferredWeight !== undefined
+        ? options.preferredWeight
+        : preferredWeightFromMetadata(meta[TUNER_METADATA_KEYS.preferredWeight]);
+    checkPreferredWeight(preferredWeight);
     let alreadyPresent = false;
     const id = this.db.transaction(() => {
       const existing = this.tuners.byFileHash(stored.hash);
@@ -154,6 +166,7 @@ export class Library {
       this.tuners.addTags(id, [...metaTags, ...(options.tags ?? [])].map(normaliseTag));
       if (Number.isInteger(metaRating) && metaRating >= 1 && metaRating <= 5)
         this.tuners.setRating(id, metaRating);
+      if (preferredWeight !== null) this.tuners.setPreferredWeight(id, preferredWeight);
       return id;
     })();
     options.onStage?.('committed');
@@ -183,6 +196,7 @@ export class Library {
       [K.tags]: JSON.stringify(t.tags),
       [K.notes]: t.notes,
       ...(t.rating !== null ? { [K.rating]: String(t.rating) } : {}),
+      ...(t.preferredWeight !== null ? { [K.preferredWeight]: String(t.preferredWeight) } : {}),
     });
     return path;
   }
@@ -263,6 +277,13 @@ export class Library {
     for (const h of free) this.store.remove(h);
     return free;
   }
+}
+
+/** A file's preferred_weight, when it is a usable one; anything else is ignored, like a bad rating. */
+function preferredWeightFromMetadata(text: string | undefined): number | null {
+  if (text === undefined || text.trim() === '') return null;
+  const weight = Number(text);
+  return Number.isFinite(weight) && weight > 0 && weight <= MAX_PREFERRED_WEIGHT ? weight : null;
 }
 
 function parseJsonArray(text: string | undefined): string[] {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CONDITION_KINDS } from '../../shared/api/common-schemas.ts';
+import { MAX_PREFERRED_WEIGHT } from './tuner-repository.ts';
 
 export const SHIPPED_TUNERS_FORMAT = 'scedit-studio.shipped-tuners/1';
 export const SHIPPED_TUNERS_ENV_VAR = 'SCEDIT_TUNERS_DIR';
@@ -31,6 +32,8 @@ export const ShippedTunerEntry = z
     condition: z.enum(CONDITION_KINDS).optional(),
     tags: z.array(z.string().trim().min(1).max(64)).max(32).default([]),
     notes: z.string().max(10_000).default(''),
+    /** The weight it was measured to work best at: a new layer bound to it starts there. */
+    weight: z.number().positive().max(MAX_PREFERRED_WEIGHT).optional(),
     /** sha256 of the file's bytes, lower-case hex. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
   })

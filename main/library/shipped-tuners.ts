@@ -3,7 +3,8 @@
 // with the manifest's name, tags (plus "shipped") and notes. An offer is remembered in the
 // library (shipped_tuner_offers), so a second start adds nothing and a shipped tuner the artist
 // deleted stays deleted. A missing, changed or broken file is skipped with a warning that names it;
-// the others still register. Nothing here throws: a broken manifest is a warning too, so the
+// the others still register. A manifest's preferred weight also reaches a shipped tuner registered
+// before the manifest had one (same file hash, no weight set yet). Nothing here throws: a broken manifest is a warning too, so the
 // library always opens.
 import { join } from 'node:path';
 import { sha256File } from '../engine/io/file-hash.ts';
@@ -42,6 +43,19 @@ function recordOffer(library: Library, entry: ShippedTunerEntry): void {
   library.db
     .prepare('INSERT OR IGNORE INTO shipped_tuner_offers (file_hash, file_name) VALUES (?, ?)')
     .run(entry.sha256, entry.file);
+}
+
+/** The manifest's weight for a shipped tuner the library holds without one. */
+function adoptPreferredWeight(library: Library, entry: ShippedTunerEntry, report: ShippedTunersReport): void {
+  try {
+    library.db
+      .prepare('UPDATE tuners SET preferred_weight = ? WHERE file_hash = ? AND preferred_weight IS NULL')
+      .run(entry.weight, entry.sha256);
+  } catch (err) {
+    report.warnings.push(
+      `shipped tuner "${entry.name}": preferred weight not set: ${(err as Error).message}`,
+    );
+  }
 }
 
 /** An error's message without the path it starts with (the warning names the file already). */
@@ -97,7 +111,10 @@ export async function registerShippedTuners(
   }
   const inspect = options.inspector ?? inspectTunerFile;
   for (const entry of manifest.tuners) {
-    if (offered.has(entry.sha256)) continue;
+    if (offered.has(entry.sha256)) {
+      if (entry.weight !== undefined) adoptPreferredWeight(library, entry, report);
+      continue;
+    }
     const path = join(dir, entry.file);
     const skip = (reason: string) => {
       report.skipped.push({ file: path, reason });
@@ -113,6 +130,7 @@ export async function registerShippedTuners(
         name: entry.name,
         tags: [...entry.tags, SHIPPED_TAG],
         notes: entry.notes,
+        preferredWeight: entry.weight ?? null,
         // Inside the import's transaction: the tuner and its offer are committed together.
         onStage: (stage) => {
           if (stage === 'inserting') recordOffer(library, entry);
@@ -120,6 +138,7 @@ export async function registerShippedTuners(
       });
       if (result.alreadyPresent) {
         recordOffer(library, entry);
+        if (entry.weight !== undefined) adoptPreferredWeight(library, entry, report);
         report.alreadyPresent.push({ file: path, tunerId: result.tuner.id });
       } else report.registered.push({ file: path, tunerId: result.tuner.id, name: result.tuner.name });
     } catch (err) {

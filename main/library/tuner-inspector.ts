@@ -56,6 +56,7 @@ export const TUNER_METADATA_KEYS = {
   tags: 'tags',
   notes: 'notes',
   rating: 'rating',
+  preferredWeight: 'preferred_weight',
 } as const;
 
 function shapeText(shape: readonly number[]): string {

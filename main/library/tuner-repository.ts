@@ -18,6 +18,8 @@ export interface TunerRecord {
   tags: string[];
   notes: string;
   rating: number | null;
+  /** The weight to start a layer or mix entry at (null: the studio's default, 1). */
+  preferredWeight: number | null;
   previews: string[];
   parentTunerId: number | null;
   trainingRunId: number | null;
@@ -73,7 +75,7 @@ const SORT_COLUMNS: Record<Exclude<TunerSort, 'relevance'>, string> = {
 
 const SELECT = `
   SELECT t.id, t.name, t.kind, t.condition, t.file_hash, t.parameter_count, t.config, t.notes,
-         t.rating, t.parent_tuner_id, t.training_run_id, t.dataset_folder, t.dataset_image_count,
+         t.rating, t.preferred_weight, t.parent_tuner_id, t.training_run_id, t.dataset_folder, t.dataset_image_count,
          t.dataset_hash, t.created_at, t.updated_at, f.size,
          b.id AS b_id, b.model_id AS b_model_id, b.name AS b_name, b.hash AS b_hash,
          (SELECT json_group_array(tag) FROM (SELECT tag FROM tuner_tags WHERE tuner_id = t.id ORDER BY tag)) AS tags,
@@ -93,6 +95,7 @@ interface Row {
   config: string;
   notes: string;
   rating: number | null;
+  preferred_weight: number | null;
   parent_tuner_id: number | null;
   training_run_id: number | null;
   dataset_folder: string | null;
@@ -124,6 +127,7 @@ function toRecord(r: Row): TunerRecord {
     tags: JSON.parse(r.tags) as string[],
     notes: r.notes,
     rating: r.rating,
+    preferredWeight: r.preferred_weight,
     previews: JSON.parse(r.previews) as string[],
     parentTunerId: r.parent_tuner_id,
     trainingRunId: r.training_run_id,
@@ -139,6 +143,15 @@ export function normaliseTag(tag: string): string {
   const t = tag.normalize('NFKC').trim().replace(/\s+/g, ' ');
   if (t.length === 0 || t.length > 64) throw new Error(`tag "${tag}" must be 1 to 64 characters`);
   return t;
+}
+
+export const MAX_PREFERRED_WEIGHT = 4;
+
+export function checkPreferredWeight(weight: number | null): void {
+  if (weight !== null && !(Number.isFinite(weight) && weight > 0 && weight <= MAX_PREFERRED_WEIGHT))
+    throw new Error(
+      `a preferred weight must be above 0 and at most ${MAX_PREFERRED_WEIGHT} (or none), not ${weight}`,
+    );
 }
 
 export function normaliseName(name: string): string {
@@ -292,6 +305,15 @@ export class TunerRepository {
 
   setNotes(id: number, notes: string): void {
     this.#changed(this.db.prepare('UPDATE tuners SET notes = ? WHERE id = ?').run(notes, id).changes, id);
+  }
+
+  /** null clears it (the studio's default weight, 1, applies). */
+  setPreferredWeight(id: number, weight: number | null): void {
+    checkPreferredWeight(weight);
+    this.#changed(
+      this.db.prepare('UPDATE tuners SET preferred_weight = ? WHERE id = ?').run(weight, id).changes,
+      id,
+    );
   }
 
   setRating(id: number, rating: number | null): void {

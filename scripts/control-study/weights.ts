@@ -2,7 +2,8 @@
 // weight chosen on validation conditions and reported on the bench's held-out ones.
 //
 //   node --import tsx scripts/control-study/weights.ts --tuners DIR [--weights 1,1.5,2]
-//     [--conditions canny-figures,canny-emoji,depth,pose] [--validation 16] [--out FILE]
+//     [--conditions canny-figures,canny-emoji,depth,pose] [--methods csc,controlnet]
+//     [--validation 16] [--out FILE]
 //
 // The held-out split's seeded order (the bench's): its first 16 samples are the bench's report set,
 // the next --validation ones choose each method's weight (never the report set, so the choice is
@@ -57,6 +58,7 @@ const { values } = parseArgs({
     weights: { type: 'string', default: '1,1.5,2' },
     conditions: { type: 'string', default: EXPERIMENT_NAMES.join(',') },
     validation: { type: 'string', default: '16' },
+    methods: { type: 'string', default: 'csc,controlnet' },
     out: { type: 'string', default: 'test/bench/output/control-weights.json' },
   },
 });
@@ -66,6 +68,9 @@ if (weights.some((w) => !Number.isFinite(w) || w <= 0))
   throw new Error(`--weights: positive numbers, got ${values.weights}`);
 const validation = Number(values.validation);
 const names = values.conditions!.split(',') as ExperimentName[];
+const methods = values.methods!.split(',') as Method[];
+for (const m of methods)
+  if (m !== 'csc' && m !== 'controlnet') throw new Error(`--methods: csc and/or controlnet, got ${m}`);
 for (const n of names) if (!EXPERIMENT_NAMES.includes(n)) throw new Error(`unknown condition ${n}`);
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -115,17 +120,23 @@ for (const name of names) {
   const experiment = EXPERIMENTS[name];
   const needs = experiment.dataset === 'figures' ? ['depth', 'pose'] : [];
   const samples = pickSamples(readSplit(experiment.dataset, 'heldout'), REPORT + validation, o.seed, needs);
-  const { tuner } = await loadTuner(join(values.tuners, `${name}-csc.safetensors`), {
-    baseModel,
-    layout: { skips: model.unet.skipInfo },
-  });
-  const csc = tuner as CscTuner;
-  const { baseline } = await loadBaseline(join(values.tuners, `${name}-controlnet.safetensors`), {
-    baseModel,
-    unet: model.unet,
-    latentFactor: model.vaeFactor,
-  });
-  const controlNet = baseline.tuner as ControlNet;
+  const csc = methods.includes('csc')
+    ? ((
+        await loadTuner(join(values.tuners, `${name}-csc.safetensors`), {
+          baseModel,
+          layout: { skips: model.unet.skipInfo },
+        })
+      ).tuner as CscTuner)
+    : null;
+  const controlNet = methods.includes('controlnet')
+    ? ((
+        await loadBaseline(join(values.tuners, `${name}-controlnet.safetensors`), {
+          baseModel,
+          unet: model.unet,
+          latentFactor: model.vaeFactor,
+        })
+      ).baseline.tuner as ControlNet)
+    : null;
   const judge = await createJudge(experiment.condition, model.manifest.imageSize);
   const scores = new Map<string, ImageScore[]>();
   const sheetRows: RgbaImage[][] = [];
@@ -148,12 +159,12 @@ for (const name of names) {
       add(`none|1|${part}`, await judge.score(condition, none));
       classify('none|1', none, sample);
       sheetRow.push(none);
-      for (const method of ['csc', 'controlnet'] as const) {
+      for (const method of methods) {
         for (const weight of weights) {
           const mix: TunerMix =
             method === 'csc'
-              ? { sc: [], csc: [{ tuner: csc, condition: map, weight }] }
-              : { sc: [], csc: [], controlNets: [{ tuner: controlNet, condition: map, weight }] };
+              ? { sc: [], csc: [{ tuner: csc!, condition: map, weight }] }
+              : { sc: [], csc: [], controlNets: [{ tuner: controlNet!, condition: map, weight }] };
           const image = await gen.run(sample.caption, seed, mix);
           add(`${method}|${weight}|${part}`, await judge.score(condition, image));
           classify(`${method}|${weight}`, image, sample);
@@ -166,8 +177,8 @@ for (const name of names) {
     if (i < 8) sheetRows.push(sheetRow);
     if ((i + 1) % 4 === 0) log(`${name}: ${i + 1}/${samples.length} conditions`);
   }
-  csc.dispose();
-  controlNet.dispose();
+  csc?.dispose();
+  controlNet?.dispose();
   await judge.dispose();
   const sheet = join(dirname(values.out!), `control-weights-${name}.png`);
   mkdirSync(dirname(sheet), { recursive: true });
@@ -185,7 +196,7 @@ for (const name of names) {
     validation: fidelity('none|1|validation'),
     promptAccuracy: promptAccuracy('none|1'),
   });
-  for (const method of ['csc', 'controlnet'] as const)
+  for (const method of methods)
     for (const weight of weights)
       rows.push({
         condition: name,
@@ -196,7 +207,7 @@ for (const name of names) {
         promptAccuracy: promptAccuracy(`${method}|${weight}`),
       });
   log(
-    `${name}: sheet ${sheet} (columns: map, no control, CSC at ${weights.join('/')}, ControlNet at ${weights.join('/')})`,
+    `${name}: sheet ${sheet} (columns: map, no control, ${methods.map((m) => `${m === 'csc' ? 'CSC' : 'ControlNet'} at ${weights.join('/')}`).join(', ')})`,
   );
 }
 
@@ -204,7 +215,7 @@ for (const name of names) {
 const chosen = names.flatMap((name) => {
   const { higherIsBetter } = METRICS[EXPERIMENTS[name].metric];
   const better = (a: number, b: number) => (higherIsBetter ? a > b : a < b);
-  return (['csc', 'controlnet'] as const).map((method) => {
+  return methods.map((method) => {
     const candidates = rows.filter((r) => r.condition === name && r.method === method);
     const best = candidates.reduce((b, r) =>
       better(r.validation.value ?? Number.NaN, b.validation.value ?? Number.NaN) ? r : b,

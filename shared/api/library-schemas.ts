@@ -15,6 +15,8 @@ export const TunerSummary = z.object({
   parameterCount: z.number().int().nullable(),
   tags: z.array(z.string()),
   rating: z.number().nullable(),
+  /** The weight a new layer or mix entry with this tuner starts at; null: 1. */
+  preferredWeight: z.number().nullable(),
   preview: FileRef.nullable(),
   createdAt: Timestamp,
 });

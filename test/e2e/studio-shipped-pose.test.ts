@@ -1,7 +1,8 @@
 // A newcomer's first picture in the studio: on a fresh data folder with a shipped pose tuner, the
-// new pose layer is already bound to it (no trip to the mixer), and Generate makes an image. The
-// shipped tuner is a small untrained CSC-Tuner made for the embedded model (the real ones are
-// trained), in a fixture folder pointed to by SCEDIT_TUNERS_DIR, as shipped-tuner-generate does.
+// new pose layer is already bound to it (no trip to the mixer) at the weight the manifest gives
+// the tuner, and Generate makes an image. The shipped tuner is a small untrained CSC-Tuner made for
+// the embedded model (the real ones are trained), in a fixture folder pointed to by
+// SCEDIT_TUNERS_DIR, as shipped-tuner-generate does.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -48,6 +49,7 @@ async function writeShippedPoseTuner(dir: string): Promise<void> {
       condition: 'pose',
       tags: ['condition'],
       notes: 'Draw a pose; get a figure in that pose.',
+      weight: 2,
       sha256: sha256Of(join(dir, 'pose.safetensors')),
     },
   ]);
@@ -114,11 +116,16 @@ describe.skipIf(!chromiumAvailable())('a shipped pose tuner in the studio', () =
     await expect
       .poll(() => dropdownFor('Pose').locator('option:checked').textContent())
       .toContain(SHIPPED_NAME);
-    const layers = await page.evaluate<{ kind: string; tunerId: string | null }[]>(
+    const layers = await page.evaluate<{ kind: string; tunerId: string | null; weight: number }[]>(
       'window.sceditStudio.scene().layers',
     );
     expect(layers).toHaveLength(1);
     expect(layers[0]?.tunerId).toBe(await dropdownFor('Pose').inputValue());
+    // The shipped tuner's preferred weight (the manifest's), shown in the layer list.
+    expect(layers[0]?.weight).toBe(2);
+    await expect
+      .poll(() => page.getByRole('list', { name: 'Condition layers, top first' }).textContent())
+      .toContain('2.00');
 
     await page.getByLabel('Prompt', { exact: true }).fill('a blue figure raising both arms');
     await page.getByRole('button', { name: 'Generate', exact: true }).click();

@@ -22,6 +22,7 @@ const USAGE = [
   '  --control <tuner>=<map.png>[@weight]   a CSC condition tuner with its condition map (repeatable)',
   '  --data-dir <dir>           the library (default $SCEDIT_DATA_DIR, else ~/.scedit-studio)',
   '<tuner> is an id, a file hash prefix, or an exact name (see scedit tuners list).',
+  'Without @scale or @weight a tuner works at its preferred weight (shown by scedit tuners show), else 1.',
 ].join('\n');
 
 function splitWeight(spec: string, flag: string): [string, number | undefined] {
@@ -72,9 +73,10 @@ export const generateCommand: CliCommand = {
         if (!found) throw new Error(`no tuner in the library matches "${ref}" (see scedit tuners list)`);
         return String(found.id);
       };
+      const preferred = (ref: string) => studio.context.library.tuners.find(ref)?.preferredWeight ?? 1;
       const styleTuners = (values.style ?? []).map((spec) => {
         const [ref, scale] = splitWeight(spec, '--style');
-        return { tunerId: tunerId(ref), scale: scale ?? 1 };
+        return { tunerId: tunerId(ref), scale: scale ?? preferred(ref) };
       });
       const layers = [];
       for (const [i, spec] of (values.control ?? []).entries()) {
@@ -92,7 +94,7 @@ export const generateCommand: CliCommand = {
           id: `cli-${i}`,
           kind: tuner.condition,
           tunerId: id,
-          weight: weight ?? 1,
+          weight: weight ?? tuner.preferredWeight ?? 1,
           image: image.toString('base64'),
         });
       }

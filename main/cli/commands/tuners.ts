@@ -45,6 +45,7 @@ function describe(t: TunerRecord): string {
     `  file:        ${t.fileHash}  ${bytes(t.size)}, ${t.parameterCount.toLocaleString('en')} parameters`,
     `  tags:        ${t.tags.join(', ') || '-'}`,
     `  rating:      ${t.rating ?? '-'}`,
+    `  weight:      ${t.preferredWeight ?? '1 (no preference)'}`,
     `  notes:       ${t.notes || '-'}`,
     ...(t.dataset
       ? [

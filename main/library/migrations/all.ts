@@ -7,6 +7,7 @@ import { migration0004 } from './0004-generations.ts';
 import { migration0005 } from './0005-search.ts';
 import { migration0006 } from './0006-history-paging.ts';
 import { migration0007 } from './0007-shipped-tuner-offers.ts';
+import { migration0008 } from './0008-preferred-weight.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration0001,
@@ -16,6 +17,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0005,
   migration0006,
   migration0007,
+  migration0008,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -23,3 +23,8 @@ export function defaultConditionTuner(
   const best = newestFirst.find((t) => t.tags.includes(SHIPPED_TAG)) ?? newestFirst[0];
   return best?.id ?? null;
 }
+
+/** The weight a layer or mix entry bound to `tuner` starts at: the one it works best at, else 1. */
+export function startingWeight(tuner: TunerSummary | undefined): number {
+  return tuner?.preferredWeight ?? 1;
+}

@@ -1,4 +1,4 @@
-import { defaultConditionTuner } from '../api/default-tuner.ts';
+import { defaultConditionTuner, startingWeight } from '../api/default-tuner.ts';
 import { CONDITION_OF_LAYER } from '../api/generate-request.ts';
 import { useLibraryTuners } from '../api/use-library-tuners.ts';
 import { activeLayer } from '../scene/layer-access.ts';
@@ -61,7 +61,7 @@ function LayerProperties({ layer }: { layer: ConditionLayer }) {
       <NumberSlider
         label="Weight"
         min={0}
-        max={2}
+        max={3}
         step={0.05}
         value={layer.weight}
         onChange={(weight) => studio.run(updateLayerSettings, { id: layer.id, patch: { weight } })}
@@ -136,7 +136,8 @@ export function LayersPanel() {
   function addLayerOf(kind: LayerKind) {
     const model = library?.models.find((m) => m.id === baseModel) ?? library?.models.find((m) => m.isDefault);
     const tunerId = library ? defaultConditionTuner(library.csc, CONDITION_OF_LAYER[kind], model) : null;
-    studio.run(addLayer, { kind, tunerId });
+    const weight = startingWeight(library?.csc.find((t) => t.id === tunerId));
+    studio.run(addLayer, { kind, tunerId, weight });
   }
 
   return (

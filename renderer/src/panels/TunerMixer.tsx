@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import type { BaseModelInfo, TunerSummary } from '../../../shared/api/library-schemas.ts';
 import { useApi } from '../api/connection.ts';
+import { startingWeight } from '../api/default-tuner.ts';
 import { CONDITION_OF_LAYER } from '../api/generate-request.ts';
 import { mismatchReason } from '../api/tuner-compat.ts';
 import { useLibraryTuners } from '../api/use-library-tuners.ts';
@@ -39,7 +40,15 @@ function LayerTunerRow({
               studio.notices.show('error', refusal);
               return;
             }
-            studio.run(updateLayerSettings, { id: layer.id, patch: { tunerId: e.target.value || null } });
+            // A weight the artist left where the old tuner started moves to where the new one starts.
+            const untouched = layer.weight === startingWeight(chosen);
+            studio.run(updateLayerSettings, {
+              id: layer.id,
+              patch: {
+                tunerId: e.target.value || null,
+                ...(untouched && tuner ? { weight: startingWeight(tuner) } : {}),
+              },
+            });
           }}
         >
           <option value="">None (layer not used)</option>
@@ -101,7 +110,9 @@ export function TunerMixer() {
       studio.notices.show('error', refusal);
       return;
     }
-    studio.generation.set({ styleTuners: [...settings.styleTuners, { tunerId: id, scale: 1 }] });
+    studio.generation.set({
+      styleTuners: [...settings.styleTuners, { tunerId: id, scale: startingWeight(tuner) }],
+    });
   }
 
   return (

@@ -4,21 +4,26 @@ import { replaceLayer } from './layer-access.ts';
 import { createLayer } from './scene-factory.ts';
 import type { ConditionLayer, LayerImage, LayerKind, RegionMask } from './types.ts';
 
-/** tunerId: the condition tuner the new layer starts bound to (see defaultConditionTuner). */
+/**
+ * tunerId: the condition tuner the new layer starts bound to (see defaultConditionTuner); weight:
+ * where it starts (that tuner's preferred weight, see startingWeight).
+ */
 export const addLayer = defineAction<{
   kind: LayerKind;
   id?: string;
   name?: string;
   tunerId?: string | null;
+  weight?: number;
 }>({
   name: 'addLayer',
   label: 'Add layer',
   undoable: true,
-  perform(state, { kind, id, name, tunerId }) {
+  perform(state, { kind, id, name, tunerId, weight }) {
     const layer = createLayer(kind, {
       ...(id ? { id } : {}),
       ...(name ? { name } : {}),
       ...(tunerId ? { tunerId } : {}),
+      ...(weight !== undefined ? { weight } : {}),
     });
     return { ...state, layers: [...state.layers, layer], activeLayerId: layer.id };
   },

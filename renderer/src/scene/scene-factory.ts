@@ -20,12 +20,12 @@ export function layerKindName(kind: LayerKind): string {
 
 export function createLayer(
   kind: LayerKind,
-  options: { id?: string; name?: string; tunerId?: string } = {},
+  options: { id?: string; name?: string; tunerId?: string; weight?: number } = {},
 ): ConditionLayer {
   const common = {
     id: options.id ?? newId('layer'),
     name: options.name ?? KIND_NAMES[kind],
-    weight: 1,
+    weight: options.weight ?? 1,
     enabled: true,
     stepRange: [0, 1] as const,
     mask: null,

@@ -1,5 +1,6 @@
 // A newcomer's first run: on a fresh data folder, `scedit generate --control <shipped pose tuner>`
-// finds the tuner by its shipped name and generates with it on the embedded model. The shipped
+// finds the tuner by its shipped name and generates with it on the embedded model, at the weight the
+// manifest gives it when the command names none. The shipped
 // tuner here is a small untrained CSC-Tuner made for the embedded model (the real ones are
 // trained), in a fixture folder pointed to by SCEDIT_TUNERS_DIR; the real `scedit` runs it.
 import { spawnSync } from 'node:child_process';
@@ -45,6 +46,7 @@ beforeAll(async () => {
       condition: 'pose',
       tags: ['condition'],
       notes: 'Draw a pose; get a figure in that pose.',
+      weight: 2,
       sha256: poseHash,
     },
   ]);
@@ -52,7 +54,7 @@ beforeAll(async () => {
 afterAll(() => t.cleanup());
 
 describe('scedit generate with a shipped tuner', () => {
-  it('names the shipped pose tuner on a fresh data folder and generates with it', async () => {
+  it('names the shipped pose tuner on a fresh data folder and generates with it at its weight', async () => {
     const map = join(t.dir, 'pose.png');
     const data = new Uint8ClampedArray(64 * 64 * 4);
     for (let i = 0; i < 64 * 64; i++) {
@@ -85,7 +87,7 @@ describe('scedit generate with a shipped tuner', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/figure\.png {2}seed 3, 64x64/);
     const parameters = readPngText(readFileSync(out)).find((c) => c.keyword === 'parameters')?.text ?? '';
-    expect(parameters).toContain('SCEdit tuners: "Pose (embedded model): 1"');
+    expect(parameters).toContain('SCEdit tuners: "Pose (embedded model): 2"');
     expect(parameters).toContain(`"Pose (embedded model): ${poseHash.slice(0, 10)}"`);
   });
 });

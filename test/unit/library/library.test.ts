@@ -7,7 +7,7 @@ import { readRecipe } from '../../../main/engine/io/recipe.ts';
 import { openSafetensors } from '../../../main/engine/io/safetensors.ts';
 import { Library } from '../../../main/library/library.ts';
 import { inspectTunerFile, TUNER_METADATA_KEYS as K } from '../../../main/library/tuner-inspector.ts';
-import { BASE_HASH, tempDir, writeTunerFile } from './tuner-fixture.ts';
+import { BASE_HASH, rewriteTunerFile, tempDir, writeTunerFile } from './tuner-fixture.ts';
 
 let t: ReturnType<typeof tempDir>;
 let lib: Library;
@@ -192,6 +192,48 @@ describe('Library: tuners', () => {
     try {
       const { tuner: b } = await other.importTuner(out);
       expect(b).toMatchObject({ name: 'Exported: one/two', tags: ['x'], notes: 'hello', rating: 5 });
+    } finally {
+      other.close();
+    }
+  });
+
+  it('keeps a preferred weight: given at import, carried by an exported file, a bad one refused or ignored', async () => {
+    const { tuner: a } = await lib.importTuner(await tuner('strong-pose', { kind: 'csc' }), {
+      preferredWeight: 2,
+    });
+    expect(a.preferredWeight).toBe(2);
+    const { tuner: plain } = await lib.importTuner(await tuner('plain'));
+    expect(plain.preferredWeight).toBeNull();
+    lib.tuners.setPreferredWeight(plain.id, 1.5);
+    expect(lib.tuners.require(plain.id).preferredWeight).toBe(1.5);
+    lib.tuners.setPreferredWeight(plain.id, null);
+    expect(lib.tuners.require(plain.id).preferredWeight).toBeNull();
+    for (const bad of [0, -1, 5, Number.NaN])
+      expect(() => lib.tuners.setPreferredWeight(plain.id, bad)).toThrow(
+        /preferred weight must be above 0 and at most 4/,
+      );
+    await expect(lib.importTuner(await tuner('too-strong'), { preferredWeight: 9 })).rejects.toThrow(
+      /preferred weight must be above 0 and at most 4 \(or none\), not 9/,
+    );
+    expect(lib.tuners.find('too-strong')).toBeNull();
+
+    const out = await lib.exportTuner(a.id, join(t.dir, 'shared.safetensors'));
+    const exported = await openSafetensors(out);
+    try {
+      expect(exported.metadata[K.preferredWeight]).toBe('2');
+    } finally {
+      await exported.close();
+    }
+    const odd = await rewriteTunerFile(out, join(t.dir, 'odd.safetensors'), (tensors, metadata) => {
+      metadata[K.preferredWeight] = 'very strong';
+      metadata[K.name] = 'Odd';
+      return tensors;
+    });
+    const other = Library.open({ dataDir: join(t.dir, 'friend') });
+    try {
+      expect((await other.importTuner(out)).tuner.preferredWeight).toBe(2);
+      // A hint in someone else's file that makes no sense is dropped, not a failed import.
+      expect((await other.importTuner(odd)).tuner).toMatchObject({ name: 'Odd', preferredWeight: null });
     } finally {
       other.close();
     }

@@ -135,6 +135,38 @@ describe('registerShippedTuners', () => {
     expect(report.warnings[1]).toMatch(/the file is a csc \(canny\) tuner, the manifest says csc \(depth\)/);
   });
 
+  it("starts a shipped tuner at the manifest's weight, also in a library that registered it before", async () => {
+    // A library from before the manifest gave weights: the canny tuner registered without one.
+    const before = open();
+    await registerShippedTuners(before, { dir: shipped.dir });
+    expect(before.tuners.find('Canny edges (embedded model)')?.preferredWeight).toBeNull();
+    before.tuners.setPreferredWeight(before.tuners.find('Ink style')!.id, 0.8); // the artist's own
+    before.close();
+
+    writeManifest(shipped.dir, [
+      { ...shipped.style, weight: 1.5 },
+      { ...shipped.canny, weight: 2 },
+    ]);
+    const after = open();
+    const report = await registerShippedTuners(after, { dir: shipped.dir });
+    expect(report).toMatchObject({ registered: [], warnings: [] });
+    expect(after.tuners.find('Canny edges (embedded model)')?.preferredWeight).toBe(2);
+    expect(after.tuners.find('Ink style')?.preferredWeight).toBe(0.8);
+
+    const fresh = Library.open({ dataDir: join(t.dir, 'fresh') });
+    libraries.push(fresh);
+    await registerShippedTuners(fresh, { dir: shipped.dir });
+    expect(fresh.tuners.find('Canny edges (embedded model)')?.preferredWeight).toBe(2);
+    expect(fresh.tuners.find('Ink style')?.preferredWeight).toBe(1.5);
+  });
+
+  it('refuses a manifest weight outside (0, 4], naming the entry', async () => {
+    writeManifest(shipped.dir, [{ ...shipped.canny, weight: 0 }]);
+    await expect(loadShippedTunersManifest(shipped.dir)).rejects.toThrow(/tuners\.0\.weight/);
+    writeManifest(shipped.dir, [{ ...shipped.canny, weight: 4.5 }]);
+    await expect(loadShippedTunersManifest(shipped.dir)).rejects.toThrow(/tuners\.0\.weight/);
+  });
+
   it('records a shipped file the artist had imported already, leaving their tuner as it was', async () => {
     const lib = open();
     const mine = await lib.importTuner(join(shipped.dir, shipped.canny.file), { name: 'my edges' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultConditionTuner } from '../../../renderer/src/api/default-tuner.ts';
+import { defaultConditionTuner, startingWeight } from '../../../renderer/src/api/default-tuner.ts';
 import { runAction } from '../../../renderer/src/scene/action.ts';
 import { undo } from '../../../renderer/src/scene/history-actions.ts';
 import { addLayer, updateLayerSettings } from '../../../renderer/src/scene/layer-actions.ts';
@@ -28,6 +28,7 @@ function tuner(id: string, over: Partial<TunerSummary> = {}): TunerSummary {
     parameterCount: null,
     tags: [],
     rating: null,
+    preferredWeight: null,
     preview: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     ...over,
@@ -81,5 +82,23 @@ describe('addLayer with a default tuner', () => {
     // Adding and binding is one step: undo removes the layer, not just its tuner.
     runAction(store, undo, undefined);
     expect(store.state.layers.map((l) => l.id)).toEqual(['before']);
+  });
+});
+
+describe('startingWeight', () => {
+  it('starts where the tuner works best, else at 1', () => {
+    expect(startingWeight(tuner('shipped-pose', { preferredWeight: 2 }))).toBe(2);
+    expect(startingWeight(tuner('mine'))).toBe(1);
+    expect(startingWeight(undefined)).toBe(1);
+  });
+
+  it('a new layer takes the weight it is given, and undo removes it whole', () => {
+    const store = new SceneStore(createScene());
+    runAction(store, addLayer, { kind: 'pose', id: 'pose', tunerId: 'shipped-pose', weight: 2 });
+    runAction(store, addLayer, { kind: 'edge', id: 'edge' });
+    expect(store.state.layers.map((l) => l.weight)).toEqual([2, 1]);
+    runAction(store, undo, undefined);
+    runAction(store, undo, undefined);
+    expect(store.state.layers).toEqual([]);
   });
 });
