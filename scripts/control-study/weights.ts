@@ -10,25 +10,18 @@
 // not fitted to what is reported). Every picture uses the bench's generation settings and seeds.
 // DIR holds <condition>-csc.safetensors and <condition>-controlnet.safetensors (the bench's names).
 //
-// Fidelity alone rewards a weight that follows the map into a broken picture, so every picture is
-// also classified by the eval classifier: the share whose class matches its caption's (figure
-// colour, object and pose; emoji category), over all report and validation pictures, says what
-// the weight keeps of the prompt.
+// Every picture is also judged by the eval classifier (method-tuners.ts: createPromptJudge): the
+// share of caption-named classes it shows, over report and validation pictures, says what a weight
+// keeps of the prompt. `confirm.ts` then measures each chosen weight on fresh conditions.
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, initBackend } from '../../main/engine/backend.ts';
 import { writeFileAtomic } from '../../main/engine/io/atomic-write.ts';
 import type { RgbaImage } from '../../main/engine/io/image.ts';
 import { writePng } from '../../main/engine/io/image.ts';
 import { EMBEDDED_MODEL_DIR, loadDefaultModel } from '../../main/engine/pipeline/default-model.ts';
 import { rgbaToTensor } from '../../main/engine/pipeline/images.ts';
-import { loadBaseline } from '../../main/engine/tuners/baseline-file.ts';
-import type { TunerMix } from '../../main/engine/tuners/composition.ts';
-import type { ControlNet } from '../../main/engine/tuners/controlnet.ts';
-import type { CscTuner } from '../../main/engine/tuners/csc-tuner.ts';
-import { loadTuner } from '../../main/engine/tuners/tuner-file.ts';
 import {
   aggregateScores,
   type Fidelity,
@@ -36,7 +29,7 @@ import {
   METRICS,
 } from '../../test/bench/control/aggregate.ts';
 import { drawContactSheet } from '../../test/bench/control/contact-sheet.ts';
-import { pickSamples, readSplit } from '../../test/bench/control/datasets.ts';
+import { type DatasetSample, pickSamples, readSplit } from '../../test/bench/control/datasets.ts';
 import { EXPERIMENTS } from '../../test/bench/control/experiments.ts';
 import { createJudge } from '../../test/bench/control/fidelity.ts';
 import { Generator } from '../../test/bench/control/generator.ts';
@@ -47,8 +40,15 @@ import {
   type ExperimentName,
   evalSeed,
 } from '../../test/bench/control/options.ts';
-import { loadEvalClassifier } from '../../test/bench/quality/classifier.ts';
-import { type HeldoutSample, labelFor, readHeldout } from '../../test/bench/quality/heldout.ts';
+import {
+  createPromptJudge,
+  loadMethodTuners,
+  METHOD_LABEL,
+  type Method,
+  mixFor,
+  parseMethods,
+  share,
+} from './method-tuners.ts';
 
 const REPORT = CONTROL_BENCH_DEFAULTS.evalImages;
 
@@ -68,9 +68,7 @@ if (weights.some((w) => !Number.isFinite(w) || w <= 0))
   throw new Error(`--weights: positive numbers, got ${values.weights}`);
 const validation = Number(values.validation);
 const names = values.conditions!.split(',') as ExperimentName[];
-const methods = values.methods!.split(',') as Method[];
-for (const m of methods)
-  if (m !== 'csc' && m !== 'controlnet') throw new Error(`--methods: csc and/or controlnet, got ${m}`);
+const methods = parseMethods(values.methods!);
 for (const n of names) if (!EXPERIMENT_NAMES.includes(n)) throw new Error(`unknown condition ${n}`);
 
 const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -78,33 +76,8 @@ log(describeBackend(await initBackend()));
 const model = await loadDefaultModel(EMBEDDED_MODEL_DIR);
 const o = { ...CONTROL_BENCH_DEFAULTS } as unknown as ControlBenchOptions;
 const gen = new Generator(model, o);
-const baseModel = { id: model.id, hash: model.hash };
-const classifier = await loadEvalClassifier();
-const heldoutByFile = new Map(readHeldout().map((s) => [s.file, s]));
-/** The classifier heads whose class a caption names, per dataset. */
-const PROMPT_HEADS: Record<string, string[]> = {
-  figures: ['figure_color', 'figure_object', 'figure_pose'],
-  emoji: ['emoji_category'],
-};
+const promptJudge = await createPromptJudge();
 
-/** Per head, whether the picture's predicted class is its caption's (heads the caption names). */
-function promptHits(picture: RgbaImage, sample: HeldoutSample, heads: string[]): boolean[] {
-  return tf.tidy(() => {
-    const size = classifier.config.input.size;
-    const input = rgbaToTensor(picture, '-1,1');
-    const sized = input.shape[1] === size ? input : tf.image.resizeBilinear(input, [size, size], true);
-    const { logits } = classifier.forward(sized);
-    return heads.flatMap((name) => {
-      const head = classifier.head(name);
-      const label = labelFor(head, sample);
-      if (label === null) return [];
-      const predicted = head.classes[tf.argMax(logits[name]!, 1).dataSync()[0]!];
-      return [predicted === label];
-    });
-  });
-}
-
-type Method = 'csc' | 'controlnet';
 interface Row {
   condition: ExperimentName;
   method: Method | 'none';
@@ -120,34 +93,14 @@ for (const name of names) {
   const experiment = EXPERIMENTS[name];
   const needs = experiment.dataset === 'figures' ? ['depth', 'pose'] : [];
   const samples = pickSamples(readSplit(experiment.dataset, 'heldout'), REPORT + validation, o.seed, needs);
-  const csc = methods.includes('csc')
-    ? ((
-        await loadTuner(join(values.tuners, `${name}-csc.safetensors`), {
-          baseModel,
-          layout: { skips: model.unet.skipInfo },
-        })
-      ).tuner as CscTuner)
-    : null;
-  const controlNet = methods.includes('controlnet')
-    ? ((
-        await loadBaseline(join(values.tuners, `${name}-controlnet.safetensors`), {
-          baseModel,
-          unet: model.unet,
-          latentFactor: model.vaeFactor,
-        })
-      ).baseline.tuner as ControlNet)
-    : null;
+  const tuners = await loadMethodTuners(values.tuners, name, methods, model);
   const judge = await createJudge(experiment.condition, model.manifest.imageSize);
   const scores = new Map<string, ImageScore[]>();
   const sheetRows: RgbaImage[][] = [];
   const add = (key: string, s: ImageScore) => scores.set(key, [...(scores.get(key) ?? []), s]);
   const hits = new Map<string, boolean[]>();
-  const heads = PROMPT_HEADS[experiment.dataset] ?? [];
-  const classify = (key: string, picture: RgbaImage, sample: (typeof samples)[number]) => {
-    const labelled = heldoutByFile.get(sample.file);
-    if (!labelled) throw new Error(`${sample.file}: not among the recipe's held-out pictures (no labels)`);
-    hits.set(key, [...(hits.get(key) ?? []), ...promptHits(picture, labelled, heads)]);
-  };
+  const classify = (key: string, picture: RgbaImage, sample: DatasetSample) =>
+    hits.set(key, [...(hits.get(key) ?? []), ...promptJudge.hits(picture, sample, experiment.dataset)]);
   for (const [i, sample] of samples.entries()) {
     const condition = await judge.load(sample);
     const seed = evalSeed(o.seed, i);
@@ -161,11 +114,7 @@ for (const name of names) {
       sheetRow.push(none);
       for (const method of methods) {
         for (const weight of weights) {
-          const mix: TunerMix =
-            method === 'csc'
-              ? { sc: [], csc: [{ tuner: csc!, condition: map, weight }] }
-              : { sc: [], csc: [], controlNets: [{ tuner: controlNet!, condition: map, weight }] };
-          const image = await gen.run(sample.caption, seed, mix);
+          const image = await gen.run(sample.caption, seed, mixFor(tuners, method, map, weight));
           add(`${method}|${weight}|${part}`, await judge.score(condition, image));
           classify(`${method}|${weight}`, image, sample);
           sheetRow.push(image);
@@ -177,17 +126,13 @@ for (const name of names) {
     if (i < 8) sheetRows.push(sheetRow);
     if ((i + 1) % 4 === 0) log(`${name}: ${i + 1}/${samples.length} conditions`);
   }
-  csc?.dispose();
-  controlNet?.dispose();
+  tuners.dispose();
   await judge.dispose();
   const sheet = join(dirname(values.out!), `control-weights-${name}.png`);
   mkdirSync(dirname(sheet), { recursive: true });
   await writePng(sheet, drawContactSheet(sheetRows));
   const fidelity = (key: string) => aggregateScores(experiment.metric, scores.get(key) ?? []);
-  const promptAccuracy = (key: string) => {
-    const list = hits.get(key) ?? [];
-    return { value: list.filter(Boolean).length / list.length, judgements: list.length };
-  };
+  const promptAccuracy = (key: string) => share(hits.get(key) ?? []);
   rows.push({
     condition: name,
     method: 'none',
@@ -207,7 +152,7 @@ for (const name of names) {
         promptAccuracy: promptAccuracy(`${method}|${weight}`),
       });
   log(
-    `${name}: sheet ${sheet} (columns: map, no control, ${methods.map((m) => `${m === 'csc' ? 'CSC' : 'ControlNet'} at ${weights.join('/')}`).join(', ')})`,
+    `${name}: sheet ${sheet} (columns: map, no control, ${methods.map((m) => `${METHOD_LABEL[m]} at ${weights.join('/')}`).join(', ')})`,
   );
 }
 

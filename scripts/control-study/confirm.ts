@@ -1,0 +1,158 @@
+// Each method at the weight the weight study chose for it, measured on fresh held-out conditions:
+// the sweep chose on its validation conditions and reported on the bench's 16, so these N pictures
+// were seen by neither. With the difference CSC - ControlNet's 95 % interval from a paired bootstrap
+// over conditions (both methods resampled together), and prompt accuracy as in weights.ts.
+//
+//   node --import tsx scripts/control-study/confirm.ts --tuners DIR --chosen WEIGHTS.json [--n 64]
+//     [--conditions …] [--out FILE]
+//
+// WEIGHTS.json is what weights.ts wrote (its `chosen`, `report` and `validation`); the fresh
+// conditions are the held-out split's next N in the bench's seeded order, after those it used.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeBackend, initBackend } from '../../main/engine/backend.ts';
+import { writeFileAtomic } from '../../main/engine/io/atomic-write.ts';
+import { EMBEDDED_MODEL_DIR, loadDefaultModel } from '../../main/engine/pipeline/default-model.ts';
+import { rgbaToTensor } from '../../main/engine/pipeline/images.ts';
+import { uniformStream } from '../../main/engine/train/rng.ts';
+import { aggregateScores, type ImageScore, METRICS } from '../../test/bench/control/aggregate.ts';
+import { pickSamples, readSplit } from '../../test/bench/control/datasets.ts';
+import { EXPERIMENTS } from '../../test/bench/control/experiments.ts';
+import { createJudge } from '../../test/bench/control/fidelity.ts';
+import { Generator } from '../../test/bench/control/generator.ts';
+import {
+  CONTROL_BENCH_DEFAULTS,
+  type ControlBenchOptions,
+  EXPERIMENT_NAMES,
+  type ExperimentName,
+  evalSeed,
+} from '../../test/bench/control/options.ts';
+import { createPromptJudge, loadMethodTuners, type Method, mixFor, share } from './method-tuners.ts';
+
+const { values } = parseArgs({
+  options: {
+    tuners: { type: 'string' },
+    chosen: { type: 'string' },
+    n: { type: 'string', default: '64' },
+    conditions: { type: 'string' },
+    resamples: { type: 'string', default: '2000' },
+    out: { type: 'string', default: 'test/bench/output/control-confirm.json' },
+  },
+});
+if (!values.tuners || !values.chosen) throw new Error('--tuners DIR and --chosen WEIGHTS.json are required');
+const sweep = JSON.parse(readFileSync(values.chosen, 'utf8')) as {
+  report: number;
+  validation: number;
+  chosen: { condition: ExperimentName; method: Method; weight: number }[];
+};
+const n = Number(values.n);
+if (!Number.isInteger(n) || n < 2) throw new Error(`--n: a whole number of conditions >= 2, got ${values.n}`);
+const skip = sweep.report + sweep.validation;
+const names = (values.conditions?.split(',') ?? [
+  ...new Set(sweep.chosen.map((c) => c.condition)),
+]) as ExperimentName[];
+for (const name of names) if (!EXPERIMENT_NAMES.includes(name)) throw new Error(`unknown condition ${name}`);
+const weightOf = (name: ExperimentName, method: Method) => {
+  const c = sweep.chosen.find((x) => x.condition === name && x.method === method);
+  if (!c) throw new Error(`${values.chosen}: no chosen weight for ${name} ${method}`);
+  return c.weight;
+};
+
+const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+log(describeBackend(await initBackend()));
+const model = await loadDefaultModel(EMBEDDED_MODEL_DIR);
+const o = { ...CONTROL_BENCH_DEFAULTS } as unknown as ControlBenchOptions;
+const gen = new Generator(model, o);
+const promptJudge = await createPromptJudge();
+const methods: Method[] = ['csc', 'controlnet'];
+
+/** The 2.5th and 97.5th percentiles of CSC - ControlNet over conditions resampled with replacement. */
+function pairedInterval(
+  metric: ImageScore['metric'],
+  csc: ImageScore[],
+  controlNet: ImageScore[],
+  resamples: number,
+): [number, number] {
+  const uniform = uniformStream(7);
+  const diffs: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    const picks = Array.from({ length: csc.length }, () => Math.floor(uniform() * csc.length));
+    const a = aggregateScores(
+      metric,
+      picks.map((i) => csc[i]!),
+    ).value!;
+    const b = aggregateScores(
+      metric,
+      picks.map((i) => controlNet[i]!),
+    ).value!;
+    diffs.push(a - b);
+  }
+  diffs.sort((x, y) => x - y);
+  return [diffs[Math.floor(0.025 * resamples)]!, diffs[Math.ceil(0.975 * resamples) - 1]!];
+}
+
+const results = [];
+for (const name of names) {
+  const experiment = EXPERIMENTS[name];
+  const needs = experiment.dataset === 'figures' ? ['depth', 'pose'] : [];
+  const samples = pickSamples(readSplit(experiment.dataset, 'heldout'), skip + n, o.seed, needs);
+  if (samples.length < skip + n)
+    throw new Error(`${name}: only ${samples.length - skip} fresh held-out conditions`);
+  const tuners = await loadMethodTuners(values.tuners, name, methods, model);
+  const judge = await createJudge(experiment.condition, model.manifest.imageSize);
+  const scores: Record<Method | 'none', ImageScore[]> = { none: [], csc: [], controlnet: [] };
+  const hits: Record<Method | 'none', boolean[]> = { none: [], csc: [], controlnet: [] };
+  for (let i = skip; i < skip + n; i++) {
+    const sample = samples[i]!;
+    const condition = await judge.load(sample);
+    const seed = evalSeed(o.seed, i);
+    const map = rgbaToTensor(condition.map, '0,1');
+    try {
+      const none = await gen.uncontrolled(sample.caption, seed);
+      scores.none.push(await judge.score(condition, none));
+      hits.none.push(...promptJudge.hits(none, sample, experiment.dataset));
+      for (const method of methods) {
+        const image = await gen.run(
+          sample.caption,
+          seed,
+          mixFor(tuners, method, map, weightOf(name, method)),
+        );
+        scores[method].push(await judge.score(condition, image));
+        hits[method].push(...promptJudge.hits(image, sample, experiment.dataset));
+      }
+    } finally {
+      map.dispose();
+    }
+    if ((i - skip + 1) % 8 === 0) log(`${name}: ${i - skip + 1}/${n} conditions`);
+  }
+  tuners.dispose();
+  await judge.dispose();
+  const value = (m: Method | 'none') => aggregateScores(experiment.metric, scores[m]).value!;
+  const interval = pairedInterval(experiment.metric, scores.csc, scores.controlnet, Number(values.resamples));
+  const result = {
+    condition: name,
+    metric: experiment.metric,
+    higherIsBetter: METRICS[experiment.metric].higherIsBetter,
+    conditions: n,
+    none: { value: value('none'), promptAccuracy: share(hits.none) },
+    csc: { weight: weightOf(name, 'csc'), value: value('csc'), promptAccuracy: share(hits.csc) },
+    controlnet: {
+      weight: weightOf(name, 'controlnet'),
+      value: value('controlnet'),
+      promptAccuracy: share(hits.controlnet),
+    },
+    difference: { value: value('csc') - value('controlnet'), interval95: interval },
+    perCondition: { csc: scores.csc, controlnet: scores.controlnet, none: scores.none },
+  };
+  results.push(result);
+  log(
+    `${name}: none ${result.none.value.toFixed(4)}, CSC@${result.csc.weight} ${result.csc.value.toFixed(4)}, ControlNet@${result.controlnet.weight} ${result.controlnet.value.toFixed(4)}; CSC - ControlNet ${result.difference.value.toFixed(4)} [${interval.map((x) => x.toFixed(4)).join(', ')}]; prompt accuracy ${result.none.promptAccuracy.value.toFixed(3)} / ${result.csc.promptAccuracy.value.toFixed(3)} / ${result.controlnet.promptAccuracy.value.toFixed(3)}`,
+  );
+}
+mkdirSync(dirname(values.out!), { recursive: true });
+await writeFileAtomic(
+  values.out!,
+  `${JSON.stringify({ sweep: values.chosen, skip, n, results }, null, 2)}\n`,
+);
+log(`wrote ${values.out}`);
