@@ -1,5 +1,5 @@
 // Copies the finished shipped-tuner runs (scripts/ship-tuners/run.sh) into assets/tuners and writes
-// its manifest.json (names, tags, notes, sha256), atomically. Conditions without a finished run are
+// its manifest.json (names, tags, notes, preferred weight, sha256), atomically. Conditions without a finished run are
 // left out. Usage: node --import tsx scripts/ship-tuners/publish.ts [work folder]
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
@@ -15,24 +15,29 @@ import {
 
 const ASSETS = fileURLToPath(new URL('../../assets/tuners', import.meta.url));
 
+/** The weight a new layer with a shipped tuner starts at: held-out edge F1, depth RMSE and pose PCK
+ *  gain most from 1 to 2 and little beyond (scripts/ship-tuners/evaluate.ts --weights 1,2,2.5,3),
+ *  while emoji start to smear past 2.5 (assets/tuners/README.md). */
+const PREFERRED_WEIGHT = 2;
+
 const SHIPPED: { condition: 'canny' | 'depth' | 'pose'; name: string; notes: string }[] = [
   {
     condition: 'canny',
     name: 'Canny edges (embedded model)',
     notes:
-      'Follows a canny edge map: draw outlines or extract them from a photo. Trained on figure scenes and emoji. Raise its weight toward 2 to follow the map more closely.',
+      'Follows a canny edge map: draw outlines or extract them from a photo. Trained on figure scenes and emoji. Starts at weight 2, where it follows the map far more closely than at 1; lower it to give the prompt more say.',
   },
   {
     condition: 'depth',
     name: 'Depth (embedded model)',
     notes:
-      'Follows a depth map (near = bright): lay out a scene by depth. Trained on figure scenes. Raise its weight toward 2 to follow the map more closely.',
+      'Follows a depth map (near = bright): lay out a scene by depth. Trained on figure scenes. Starts at weight 2, where it follows the map far more closely than at 1; lower it to give the prompt more say.',
   },
   {
     condition: 'pose',
     name: 'Pose (embedded model)',
     notes:
-      'Follows an OpenPose skeleton: draw a pose, get a figure in that pose. Trained on figure scenes. Raise its weight toward 2 to follow the map more closely.',
+      'Follows an OpenPose skeleton: draw a pose, get a figure in that pose. Trained on figure scenes. Starts at weight 2, where it follows the map far more closely than at 1; lower it to give the prompt more say.',
   },
 ];
 
@@ -58,6 +63,7 @@ function main(): void {
       condition: s.condition,
       tags: ['condition', s.condition, 'embedded'],
       notes: s.notes,
+      weight: PREFERRED_WEIGHT,
       sha256,
     });
     console.log(`${s.condition}: ${target} (${sha256.slice(0, 12)})`);
