@@ -4,10 +4,11 @@
 // over conditions (both methods resampled together), and prompt accuracy as in weights.ts.
 //
 //   node --import tsx scripts/control-study/confirm.ts --tuners DIR --chosen WEIGHTS.json [--n 64]
-//     [--conditions …] [--out FILE]
+//     [--conditions …] [--weight W] [--out FILE]
 //
 // WEIGHTS.json is what weights.ts wrote (its `chosen`, `report` and `validation`); the fresh
 // conditions are the held-out split's next N in the bench's seeded order, after those it used.
+// --weight W puts both methods at W instead (a like-for-like comparison at one weight).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     n: { type: 'string', default: '64' },
     conditions: { type: 'string' },
     resamples: { type: 'string', default: '2000' },
+    weight: { type: 'string' },
     out: { type: 'string', default: 'test/bench/output/control-confirm.json' },
   },
 });
@@ -53,7 +55,11 @@ const names = (values.conditions?.split(',') ?? [
   ...new Set(sweep.chosen.map((c) => c.condition)),
 ]) as ExperimentName[];
 for (const name of names) if (!EXPERIMENT_NAMES.includes(name)) throw new Error(`unknown condition ${name}`);
+const fixedWeight = values.weight === undefined ? null : Number(values.weight);
+if (fixedWeight !== null && !(fixedWeight > 0))
+  throw new Error(`--weight: a positive number, got ${values.weight}`);
 const weightOf = (name: ExperimentName, method: Method) => {
+  if (fixedWeight !== null) return fixedWeight;
   const c = sweep.chosen.find((x) => x.condition === name && x.method === method);
   if (!c) throw new Error(`${values.chosen}: no chosen weight for ${name} ${method}`);
   return c.weight;
@@ -153,6 +159,6 @@ for (const name of names) {
 mkdirSync(dirname(values.out!), { recursive: true });
 await writeFileAtomic(
   values.out!,
-  `${JSON.stringify({ sweep: values.chosen, skip, n, results }, null, 2)}\n`,
+  `${JSON.stringify({ sweep: values.chosen, skip, n, fixedWeight, results }, null, 2)}\n`,
 );
 log(`wrote ${values.out}`);
