@@ -4,8 +4,8 @@
 // library (shipped_tuner_offers), so a second start adds nothing and a shipped tuner the artist
 // deleted stays deleted. A missing, changed or broken file is skipped with a warning that names it;
 // the others still register. A manifest's preferred weight also reaches a shipped tuner registered
-// before the manifest had one (same file hash, no weight set yet). Nothing here throws: a broken manifest is a warning too, so the
-// library always opens.
+// before the manifest had one (tagged shipped, same file, no weight set yet). Nothing here throws:
+// a broken manifest is a warning too, so the library always opens.
 import { join } from 'node:path';
 import { sha256File } from '../engine/io/file-hash.ts';
 import type { Library } from './library.ts';
@@ -45,12 +45,17 @@ function recordOffer(library: Library, entry: ShippedTunerEntry): void {
     .run(entry.sha256, entry.file);
 }
 
-/** The manifest's weight for a shipped tuner the library holds without one. */
+/** The manifest's weight for a shipped tuner the library holds without one (not for the artist's
+ *  own import of the same file, which stays as they left it). */
 function adoptPreferredWeight(library: Library, entry: ShippedTunerEntry, report: ShippedTunersReport): void {
   try {
     library.db
-      .prepare('UPDATE tuners SET preferred_weight = ? WHERE file_hash = ? AND preferred_weight IS NULL')
-      .run(entry.weight, entry.sha256);
+      .prepare(
+        `UPDATE tuners SET preferred_weight = ?
+         WHERE file_hash = ? AND preferred_weight IS NULL
+           AND id IN (SELECT tuner_id FROM tuner_tags WHERE tag = ?)`,
+      )
+      .run(entry.weight, entry.sha256, SHIPPED_TAG);
   } catch (err) {
     report.warnings.push(
       `shipped tuner "${entry.name}": preferred weight not set: ${(err as Error).message}`,
@@ -138,7 +143,6 @@ export async function registerShippedTuners(
       });
       if (result.alreadyPresent) {
         recordOffer(library, entry);
-        if (entry.weight !== undefined) adoptPreferredWeight(library, entry, report);
         report.alreadyPresent.push({ file: path, tunerId: result.tuner.id });
       } else report.registered.push({ file: path, tunerId: result.tuner.id, name: result.tuner.name });
     } catch (err) {

@@ -175,6 +175,10 @@ describe('registerShippedTuners', () => {
       { file: join(shipped.dir, shipped.canny.file), tunerId: mine.tuner.id },
     ]);
     expect(lib.tuners.require(mine.tuner.id)).toMatchObject({ name: 'my edges', tags: [] });
+    // A manifest weight added later does not reach the artist's own copy either.
+    writeManifest(shipped.dir, [shipped.style, { ...shipped.canny, weight: 2 }]);
+    await registerShippedTuners(lib, { dir: shipped.dir });
+    expect(lib.tuners.require(mine.tuner.id).preferredWeight).toBeNull();
     lib.deleteTuner(mine.tuner.id);
     expect((await registerShippedTuners(lib, { dir: shipped.dir })).registered).toEqual([]);
   });
