@@ -141,6 +141,11 @@ describe.skipIf(!chromiumAvailable())('a shipped pose tuner in the studio', () =
     const used = (await dropdownFor('Pose').locator('option:checked').textContent()) ?? '';
     expect(used).toContain(SHIPPED_NAME);
     await screenshot(page, 'e2e-shipped-pose-generated');
+    // The library card says where the tuner starts.
+    await page.getByRole('button', { name: 'Library' }).click();
+    const card = page.getByRole('listitem', { name: `Tuner ${SHIPPED_NAME}` });
+    await card.waitFor();
+    expect(await card.locator('dt', { hasText: 'Starts at' }).locator('+ dd').textContent()).toBe('weight 2');
     expect(errors).toEqual([]);
   }, 200_000);
 });

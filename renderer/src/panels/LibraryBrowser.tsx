@@ -87,6 +87,12 @@ function TunerCard({
           {formatBytes(tuner.sizeBytes)}
           {tuner.parameterCount !== null ? ` · ${tuner.parameterCount.toLocaleString()} params` : ''}
         </dd>
+        {tuner.preferredWeight !== null && (
+          <>
+            <dt>Starts at</dt>
+            <dd>weight {tuner.preferredWeight}</dd>
+          </>
+        )}
         <dt>Created</dt>
         <dd>{formatDate(tuner.createdAt)}</dd>
       </dl>
