@@ -22,7 +22,7 @@ import { inspectTunerFile, TUNER_METADATA_KEYS } from './tuner-inspector.ts';
 import type { TunerRecord } from './tuner-repository.ts';
 import {
   checkPreferredWeight,
-  MAX_PREFERRED_WEIGHT,
+  isPreferredWeight,
   normaliseTag,
   TunerRepository,
 } from './tuner-repository.ts';
@@ -283,7 +283,7 @@ export class Library {
 function preferredWeightFromMetadata(text: string | undefined): number | null {
   if (text === undefined || text.trim() === '') return null;
   const weight = Number(text);
-  return Number.isFinite(weight) && weight > 0 && weight <= MAX_PREFERRED_WEIGHT ? weight : null;
+  return isPreferredWeight(weight) ? weight : null;
 }
 
 function parseJsonArray(text: string | undefined): string[] {

@@ -147,8 +147,13 @@ export function normaliseTag(tag: string): string {
 
 export const MAX_PREFERRED_WEIGHT = 4;
 
+/** A weight in (0, MAX_PREFERRED_WEIGHT], the range the tuners table's CHECK takes. */
+export function isPreferredWeight(weight: number): boolean {
+  return Number.isFinite(weight) && weight > 0 && weight <= MAX_PREFERRED_WEIGHT;
+}
+
 export function checkPreferredWeight(weight: number | null): void {
-  if (weight !== null && !(Number.isFinite(weight) && weight > 0 && weight <= MAX_PREFERRED_WEIGHT))
+  if (weight !== null && !isPreferredWeight(weight))
     throw new Error(
       `a preferred weight must be above 0 and at most ${MAX_PREFERRED_WEIGHT} (or none), not ${weight}`,
     );

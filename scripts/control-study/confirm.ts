@@ -12,24 +12,21 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeBackend, initBackend } from '../../main/engine/backend.ts';
 import { writeFileAtomic } from '../../main/engine/io/atomic-write.ts';
-import { EMBEDDED_MODEL_DIR, loadDefaultModel } from '../../main/engine/pipeline/default-model.ts';
 import { rgbaToTensor } from '../../main/engine/pipeline/images.ts';
 import { uniformStream } from '../../main/engine/train/rng.ts';
 import { aggregateScores, type ImageScore, METRICS } from '../../test/bench/control/aggregate.ts';
-import { pickSamples, readSplit } from '../../test/bench/control/datasets.ts';
 import { EXPERIMENTS } from '../../test/bench/control/experiments.ts';
 import { createJudge } from '../../test/bench/control/fidelity.ts';
-import { Generator } from '../../test/bench/control/generator.ts';
+import { EXPERIMENT_NAMES, type ExperimentName, evalSeed } from '../../test/bench/control/options.ts';
 import {
-  CONTROL_BENCH_DEFAULTS,
-  type ControlBenchOptions,
-  EXPERIMENT_NAMES,
-  type ExperimentName,
-  evalSeed,
-} from '../../test/bench/control/options.ts';
-import { createPromptJudge, loadMethodTuners, type Method, mixFor, share } from './method-tuners.ts';
+  heldoutConditions,
+  loadMethodTuners,
+  type Method,
+  mixFor,
+  openStudy,
+  share,
+} from './method-tuners.ts';
 
 const { values } = parseArgs({
   options: {
@@ -65,12 +62,7 @@ const weightOf = (name: ExperimentName, method: Method) => {
   return c.weight;
 };
 
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-log(describeBackend(await initBackend()));
-const model = await loadDefaultModel(EMBEDDED_MODEL_DIR);
-const o = { ...CONTROL_BENCH_DEFAULTS } as unknown as ControlBenchOptions;
-const gen = new Generator(model, o);
-const promptJudge = await createPromptJudge();
+const { log, model, o, gen, promptJudge } = await openStudy();
 const methods: Method[] = ['csc', 'controlnet'];
 
 /** The 2.5th and 97.5th percentiles of CSC - ControlNet over conditions resampled with replacement. */
@@ -101,8 +93,7 @@ function pairedInterval(
 const results = [];
 for (const name of names) {
   const experiment = EXPERIMENTS[name];
-  const needs = experiment.dataset === 'figures' ? ['depth', 'pose'] : [];
-  const samples = pickSamples(readSplit(experiment.dataset, 'heldout'), skip + n, o.seed, needs);
+  const samples = heldoutConditions(experiment, skip + n, o.seed);
   if (samples.length < skip + n)
     throw new Error(`${name}: only ${samples.length - skip} fresh held-out conditions`);
   const tuners = await loadMethodTuners(values.tuners, name, methods, model);

@@ -1,9 +1,12 @@
-// What the control-study scripts share: the two methods' tuner files for a condition, the mix that
-// applies one at a weight, and the prompt judge (does a picture still show what its caption asks
-// for, by the eval classifier).
+// What the control-study scripts share: the engine, model and generator at the bench's settings,
+// the held-out conditions in the bench's order, the two methods' tuner files for a condition, the
+// mix that applies one at a weight, and the prompt judge (does a picture still show what its
+// caption asks for, by the eval classifier).
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { describeBackend, initBackend } from '../../main/engine/backend.ts';
 import type { RgbaImage } from '../../main/engine/io/image.ts';
+import { EMBEDDED_MODEL_DIR, loadDefaultModel } from '../../main/engine/pipeline/default-model.ts';
 import { rgbaToTensor } from '../../main/engine/pipeline/images.ts';
 import type { LatentDiffusionModel } from '../../main/engine/pipeline/latent-diffusion-model.ts';
 import { loadBaseline } from '../../main/engine/tuners/baseline-file.ts';
@@ -11,11 +14,43 @@ import type { TunerMix } from '../../main/engine/tuners/composition.ts';
 import type { ControlNet } from '../../main/engine/tuners/controlnet.ts';
 import type { CscTuner } from '../../main/engine/tuners/csc-tuner.ts';
 import { loadTuner } from '../../main/engine/tuners/tuner-file.ts';
-import type { DatasetSample } from '../../test/bench/control/datasets.ts';
+import {
+  type DatasetSample,
+  pairedMapsFor,
+  pickSamples,
+  readSplit,
+} from '../../test/bench/control/datasets.ts';
+import type { Experiment } from '../../test/bench/control/experiments.ts';
+import { Generator } from '../../test/bench/control/generator.ts';
+import { CONTROL_BENCH_DEFAULTS, type ControlBenchOptions } from '../../test/bench/control/options.ts';
 import { loadEvalClassifier } from '../../test/bench/quality/classifier.ts';
 import { labelFor, readHeldout } from '../../test/bench/quality/heldout.ts';
 
 export type Method = 'csc' | 'controlnet';
+
+export interface Study {
+  log(line: string): void;
+  model: LatentDiffusionModel;
+  /** The bench's generation settings and seed. */
+  o: ControlBenchOptions;
+  gen: Generator;
+  promptJudge: PromptJudge;
+}
+
+/** The backend (described in the log), the embedded model, its generator and the prompt judge. */
+export async function openStudy(): Promise<Study> {
+  const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  log(describeBackend(await initBackend()));
+  const model = await loadDefaultModel(EMBEDDED_MODEL_DIR);
+  const o = { ...CONTROL_BENCH_DEFAULTS } as unknown as ControlBenchOptions;
+  return { log, model, o, gen: new Generator(model, o), promptJudge: await createPromptJudge() };
+}
+
+/** The experiment's first `count` held-out conditions in the bench's seeded order. */
+export function heldoutConditions(experiment: Experiment, count: number, seed: number): DatasetSample[] {
+  const { dataset } = experiment;
+  return pickSamples(readSplit(dataset, 'heldout'), count, seed, pairedMapsFor(dataset));
+}
 export const METHOD_LABEL: Record<Method, string> = { csc: 'CSC', controlnet: 'ControlNet' };
 
 export function parseMethods(list: string): Method[] {

@@ -16,11 +16,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeBackend, initBackend } from '../../main/engine/backend.ts';
 import { writeFileAtomic } from '../../main/engine/io/atomic-write.ts';
 import type { RgbaImage } from '../../main/engine/io/image.ts';
 import { writePng } from '../../main/engine/io/image.ts';
-import { EMBEDDED_MODEL_DIR, loadDefaultModel } from '../../main/engine/pipeline/default-model.ts';
 import { rgbaToTensor } from '../../main/engine/pipeline/images.ts';
 import {
   aggregateScores,
@@ -29,23 +27,22 @@ import {
   METRICS,
 } from '../../test/bench/control/aggregate.ts';
 import { drawContactSheet } from '../../test/bench/control/contact-sheet.ts';
-import { type DatasetSample, pickSamples, readSplit } from '../../test/bench/control/datasets.ts';
+import type { DatasetSample } from '../../test/bench/control/datasets.ts';
 import { EXPERIMENTS } from '../../test/bench/control/experiments.ts';
 import { createJudge } from '../../test/bench/control/fidelity.ts';
-import { Generator } from '../../test/bench/control/generator.ts';
 import {
   CONTROL_BENCH_DEFAULTS,
-  type ControlBenchOptions,
   EXPERIMENT_NAMES,
   type ExperimentName,
   evalSeed,
 } from '../../test/bench/control/options.ts';
 import {
-  createPromptJudge,
+  heldoutConditions,
   loadMethodTuners,
   METHOD_LABEL,
   type Method,
   mixFor,
+  openStudy,
   parseMethods,
   share,
 } from './method-tuners.ts';
@@ -71,12 +68,7 @@ const names = values.conditions!.split(',') as ExperimentName[];
 const methods = parseMethods(values.methods!);
 for (const n of names) if (!EXPERIMENT_NAMES.includes(n)) throw new Error(`unknown condition ${n}`);
 
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-log(describeBackend(await initBackend()));
-const model = await loadDefaultModel(EMBEDDED_MODEL_DIR);
-const o = { ...CONTROL_BENCH_DEFAULTS } as unknown as ControlBenchOptions;
-const gen = new Generator(model, o);
-const promptJudge = await createPromptJudge();
+const { log, model, o, gen, promptJudge } = await openStudy();
 
 interface Row {
   condition: ExperimentName;
@@ -91,8 +83,7 @@ const rows: Row[] = [];
 
 for (const name of names) {
   const experiment = EXPERIMENTS[name];
-  const needs = experiment.dataset === 'figures' ? ['depth', 'pose'] : [];
-  const samples = pickSamples(readSplit(experiment.dataset, 'heldout'), REPORT + validation, o.seed, needs);
+  const samples = heldoutConditions(experiment, REPORT + validation, o.seed);
   const tuners = await loadMethodTuners(values.tuners, name, methods, model);
   const judge = await createJudge(experiment.condition, model.manifest.imageSize);
   const scores = new Map<string, ImageScore[]>();

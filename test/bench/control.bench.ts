@@ -31,7 +31,7 @@ import type { ScTuner } from '../../main/engine/tuners/sc-tuner.ts';
 import { checkTargets, costRatios, METRICS } from './control/aggregate.ts';
 import { loadStyleTuner, runComposition } from './control/composition.ts';
 import type { BenchContext } from './control/context.ts';
-import { type DatasetSample, pickSamples, readSplit } from './control/datasets.ts';
+import { type DatasetSample, pairedMapsFor, pickSamples, readSplit } from './control/datasets.ts';
 import { type ExperimentResult, runExperiment } from './control/experiment-run.ts';
 import { EXPERIMENTS } from './control/experiments.ts';
 import { Generator } from './control/generator.ts';
@@ -74,7 +74,7 @@ export default async function (args: string[]): Promise<void> {
   const samplesFor = (dataset: 'figures' | 'emoji') => {
     let s = splits.get(dataset);
     if (!s) {
-      const needs = dataset === 'figures' ? ['depth', 'pose'] : [];
+      const needs = pairedMapsFor(dataset);
       s = {
         train: pickSamples(readSplit(dataset, 'train'), o.trainImages, o.seed, needs),
         heldout: pickSamples(readSplit(dataset, 'heldout'), o.evalImages, o.seed, needs),

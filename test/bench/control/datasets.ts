@@ -40,6 +40,12 @@ export function readSplit(dataset: string, split: 'train' | 'heldout', root = DA
     });
 }
 
+/** The paired maps every sample of a dataset must have: figure experiments share their held-out
+ *  figures (depth and pose maps both), so their no-control pictures and compositions compare alike. */
+export function pairedMapsFor(dataset: string): string[] {
+  return dataset === 'figures' ? ['depth', 'pose'] : [];
+}
+
 /**
  * `count` samples in a seeded order, keeping only those with every paired map in `needs` on disk
  * (the same seed and needs give the same samples, so every figure experiment shares them).
