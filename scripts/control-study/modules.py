@@ -264,11 +264,15 @@ class CscTuner(nn.Module):
             ch = width
         self.pre_hint_blocks = nn.Sequential(*layers)
         k = config["denseHintKernel"]
+        per_hint = config.get("hintKernels")
+        if per_hint is not None and len(per_hint) != len(skips):
+            raise ValueError(f"hintKernels has {len(per_hint)} entries for {len(skips)} skips")
         dense = []
         for i, s in enumerate(skips):
             down = i > 0 and s["downscale"] > skips[i - 1]["downscale"]
-            # The hints that halve the resolution may use their own kernel (downsampleHintKernel).
-            kk = config.get("downsampleHintKernel", k) if down else k
+            # The hints that halve the resolution may use their own kernel (downsampleHintKernel);
+            # hintKernels, where given, sets each hint's kernel and overrides both.
+            kk = per_hint[i] if per_hint is not None else (config.get("downsampleHintKernel", k) if down else k)
             dense.append(nn.Sequential(nn.SiLU(), nn.Conv2d(ch, s["channels"], kk, stride=2 if down else 1, padding=1 if kk == 3 else 0)))
             ch = s["channels"]
         self.dense_hint_blocks = nn.ModuleList(dense)

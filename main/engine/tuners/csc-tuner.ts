@@ -24,6 +24,12 @@ export interface CscTunerConfig {
    * stride-2 conv reads one hint pixel in four, so a thin edge or limb can miss the coarser skips.
    */
   downsampleHintKernel?: 1 | 3;
+  /**
+   * Each dense hint's kernel, in encoder order (one per skip); where given it overrides
+   * denseHintKernel and downsampleHintKernel, so a design can give 3x3 hints to the narrow skips
+   * and keep a 1x1 one where a 3x3 would not fit the parameter budget.
+   */
+  hintKernels?: (1 | 3)[];
   /** Per-skip adapter hidden width L = C * downRatio. */
   downRatio: number;
 }
@@ -67,6 +73,11 @@ export class CscTuner {
     options: { seed?: number; allocate?: boolean } = {},
   ) {
     if (!(config.downRatio > 0)) throw new Error(`CSC-Tuner downRatio must be > 0, got ${config.downRatio}`);
+    if (config.hintKernels && config.hintKernels.length !== config.layout.skips.length) {
+      throw new Error(
+        `CSC-Tuner hintKernels has ${config.hintKernels.length} entries for ${config.layout.skips.length} skips`,
+      );
+    }
     this.params = new ParamStore({ allocate: options.allocate ?? true, seed: options.seed ?? 0 });
     const root = new ParamScope(this.params);
     let ch = config.conditionChannels;
@@ -87,7 +98,7 @@ export class CscTuner {
     const k = config.denseHintKernel;
     this.denseHint = config.layout.skips.map((skip, i) => {
       const halves = downsamplesAt(config.layout, i);
-      const kernel = halves ? (config.downsampleHintKernel ?? k) : k;
+      const kernel = config.hintKernels?.[i] ?? (halves ? (config.downsampleHintKernel ?? k) : k);
       const conv = new Conv2d(root.child(`dense_hint_blocks.${i}.1`), {
         inChannels: ch,
         outChannels: skip.channels,

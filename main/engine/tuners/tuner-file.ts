@@ -19,17 +19,23 @@ const skipLayoutSchema = z.object({
     .min(1),
 });
 const scConfigSchema = z.object({ layout: skipLayoutSchema, downRatio: z.number().positive() });
-const cscConfigSchema = z.object({
-  layout: skipLayoutSchema,
-  condition: z.string().min(1),
-  latentFactor: z.number().int().positive(),
-  conditionChannels: z.number().int().positive(),
-  hintChannels: z.number().int().positive(),
-  preHintRatio: z.number().positive(),
-  denseHintKernel: z.union([z.literal(1), z.literal(3)]),
-  downsampleHintKernel: z.union([z.literal(1), z.literal(3)]).optional(),
-  downRatio: z.number().positive(),
-});
+const cscConfigSchema = z
+  .object({
+    layout: skipLayoutSchema,
+    condition: z.string().min(1),
+    latentFactor: z.number().int().positive(),
+    conditionChannels: z.number().int().positive(),
+    hintChannels: z.number().int().positive(),
+    preHintRatio: z.number().positive(),
+    denseHintKernel: z.union([z.literal(1), z.literal(3)]),
+    downsampleHintKernel: z.union([z.literal(1), z.literal(3)]).optional(),
+    hintKernels: z.array(z.union([z.literal(1), z.literal(3)])).optional(),
+    downRatio: z.number().positive(),
+  })
+  .refine((c) => !c.hintKernels || c.hintKernels.length === c.layout.skips.length, {
+    message: 'needs one kernel per skip',
+    path: ['hintKernels'],
+  });
 
 export interface BaseModelRef {
   id: string;

@@ -57,6 +57,13 @@ async function rewrite(
   await writeSafetensors(dst, tensors, meta);
 }
 
+async function metadataOf(path: string): Promise<Record<string, string>> {
+  const file = await openSafetensors(path);
+  const metadata = { ...file.metadata };
+  await file.close();
+  return metadata;
+}
+
 describe('tuner files', () => {
   it('round-trips an SC-Tuner and a CSC-Tuner exactly, with SCEPTER names and metadata', async () => {
     const unet = tinyUNet();
@@ -97,6 +104,39 @@ describe('tuner files', () => {
     expect(await allValues(loadedSc.tuner.params)).toEqual(await allValues(sc.params));
     expect(await allValues(loadedCsc.tuner.params)).toEqual(await allValues(csc.params));
     for (const t of [sc, csc, loadedSc.tuner, loadedCsc.tuner]) t.dispose();
+    unet.params.dispose();
+  });
+
+  it('round-trips a CSC-Tuner with a kernel per dense hint, and refuses a kernel list that does not fit the skips', async () => {
+    const unet = tinyUNet();
+    const layout = { skips: unet.skipInfo };
+    const kernels = layout.skips.map((_, i) => (i === layout.skips.length - 1 ? 1 : 3) as 1 | 3);
+    const csc = new CscTuner(
+      { ...cscConfig(unet, 'pose'), denseHintKernel: 1, hintKernels: kernels },
+      { seed: 5 },
+    );
+    expect(csc.denseHint.map((conv) => conv.config.kernelSize)).toEqual(kernels);
+    randomize(csc.params, 6);
+    const path = join(dir, 'pose-kernels.safetensors');
+    await saveTuner(path, csc, { baseModel: base });
+    const loaded = await loadTuner(path, { baseModel: base, layout });
+    expect((loaded.tuner as CscTuner).config.hintKernels).toEqual(kernels);
+    expect(await allValues(loaded.tuner.params)).toEqual(await allValues(csc.params));
+
+    const short = join(dir, 'pose-short-kernels.safetensors');
+    const file = await openSafetensors(path);
+    const config = JSON.parse(file.metadata.config!);
+    await file.close();
+    await rewrite(path, short, (_n, shape, data) => ({ shape, data }), {
+      metadata: { ...(await metadataOf(path)), config: JSON.stringify({ ...config, hintKernels: [3, 3] }) },
+    });
+    await expect(loadTuner(short, { baseModel: base, layout })).rejects.toThrow(
+      /pose-short-kernels\.safetensors: metadata "config" is invalid at hintKernels: needs one kernel per skip/,
+    );
+    expect(() => new CscTuner({ ...cscConfig(unet, 'pose'), hintKernels: [3] }, { allocate: false })).toThrow(
+      /hintKernels has 1 entries for \d+ skips/,
+    );
+    for (const t of [csc, loaded.tuner]) t.dispose();
     unet.params.dispose();
   });
 
