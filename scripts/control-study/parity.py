@@ -27,12 +27,15 @@ def main():
     ap.add_argument("--experiment", default="depth")
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--downsample-hint-kernel", default=None, choices=["1", "3"])
+    ap.add_argument("--csc-config", default=None, help="JSON over the CSC-Tuner's default config, as train.py")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     report = {}
     for method, lr in (("csc", 2e-3), ("controlnet", 2e-4)):
         path = os.path.join(a.out, f"{method}.safetensors")
         extra = ["--downsample-hint-kernel", a.downsample_hint_kernel] if a.downsample_hint_kernel and method == "csc" else []
+        if a.csc_config and method == "csc":
+            extra += ["--csc-config", a.csc_config]
         args = parse_args(["--experiment", a.experiment, "--method", method, "--steps", str(a.steps), "--lr", str(lr), "--out", path, *extra])
         tr = Trainer(args)
         # The initial weights (step 0), to compare with the engine's seeded initialisation.
