@@ -1,5 +1,5 @@
 // Lays out what a device run brought back (device_run.sh -> collect.py: ControlNet files,
-// csc-and-logs.tar, summary.json) as one bench tuners folder per step count, named as the control
+// csc-and-logs.tar, controlnets-N.tar, summary.json) as one bench tuners folder per step count, named as the control
 // bench looks for them (<experiment>-csc.safetensors, <experiment>-controlnet.safetensors, no .json
 // record beside them, so the bench takes them as they are), after loading every file with the
 // engine's own loaders (tuner-file.ts, baseline-file.ts) against the model.
@@ -7,7 +7,7 @@
 //   npx tsx scripts/control-study/arrange.ts --from <files_at> --to .cache/control-study
 //   npm run bench -- control --conditions depth,pose --tuners .cache/control-study/steps-4000 ...
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../main/engine/backend.ts';
@@ -26,8 +26,9 @@ async function main(): Promise<void> {
   const to = values.to!;
   const unpacked = join(to, 'unpacked');
   mkdirSync(unpacked, { recursive: true });
-  const tar = join(from, 'csc-and-logs.tar');
-  if (existsSync(tar)) execFileSync('tar', ['-xf', tar, '-C', unpacked]);
+  // csc-and-logs.tar, and controlnets-N.tar where a longer run sent more ControlNet files than fit singly.
+  for (const f of readdirSync(from))
+    if (f.endsWith('.tar')) execFileSync('tar', ['-xf', join(from, f), '-C', unpacked]);
   for (const f of readdirSync(from))
     if (f.endsWith('.safetensors')) copyFileSync(join(from, f), join(unpacked, f));
   await initBackend();

@@ -1,6 +1,6 @@
 """Gathers a device run's files for the trip back (at most 8 files, 16 MiB each, 64 MiB in all):
-ControlNet files as they are (one each), every CSC-Tuner file and the logs in one tar, and
-summary.json (each run's final JSON line). Prints what it wrote and refuses to exceed the limits.
+ControlNet files as they are (one each; more than 6 go in tars of at most 16 MiB), every CSC-Tuner
+file and the logs in one tar, and summary.json (each run's final JSON line). Prints what it wrote and refuses to exceed the limits.
 
   python3 scripts/control-study/collect.py --files DIR --logs DIR --out $OUT"""
 import argparse
@@ -36,14 +36,29 @@ def main():
     with tarfile.open(tar_path, "w") as tar:
         for f in cscs + logs:
             tar.add(f, arcname=os.path.basename(f))
-    if len(controlnets) > 6:
-        print(f"WARNING: {len(controlnets)} ControlNet files; only the first 6 go back: {controlnets[6:]}")
-        controlnets = controlnets[:6]
-    for f in controlnets:
+    # Up to 6 ControlNet files go back as they are; more (a longer run's snapshots) go in tars of at
+    # most 16 MiB each, so the 8-file limit holds (F16 files: two to a tar).
+    single = controlnets if len(controlnets) <= 6 else []
+    for f in single:
         if os.path.getsize(f) > 16 * MIB:
             print(f"WARNING: {f} is over 16 MiB; left behind")
             continue
         shutil.copyfile(f, os.path.join(a.out, os.path.basename(f)))
+    groups, size = [], 0
+    for f in controlnets if not single else []:
+        n = os.path.getsize(f)
+        if n > 16 * MIB:
+            print(f"WARNING: {f} is over 16 MiB; left behind (set CN_DTYPE=F16)")
+            continue
+        if not groups or size + n > 16 * MIB:
+            groups.append([])
+            size = 0
+        groups[-1].append(f)
+        size += n
+    for i, group in enumerate(groups):
+        with tarfile.open(os.path.join(a.out, f"controlnets-{i + 1}.tar"), "w") as tar:
+            for f in group:
+                tar.add(f, arcname=os.path.basename(f))
     total = 0
     for f in sorted(os.listdir(a.out)):
         size = os.path.getsize(os.path.join(a.out, f))

@@ -30,6 +30,7 @@ BUDGET=${BUDGET:-400}          # wall seconds for all training, from the start o
 THREADS=${THREADS:-2}
 DATA=${DATA:-.study/device/data}
 CN_SNAPSHOT_DTYPE=${CN_SNAPSHOT_DTYPE:-F16}   # 800-step ControlNets in F16 so 6 fit in 64 MiB
+CN_DTYPE=${CN_DTYPE:-F32}      # the final ControlNet files; F16 for a longer run's many files (collect.py tars them)
 CSC_ARGS=${CSC_ARGS:-}         # more train.py options for the CSC-Tuners, e.g. "--downsample-hint-kernel 3"
 CSC_CONFIG=${CSC_CONFIG:-}     # JSON over the default CSC-Tuner config, e.g. '{"downRatio": 1.5}' (one argument)
 METHODS=${METHODS:-csc controlnet}
@@ -54,12 +55,13 @@ lr_of() { if [ "$1" = csc ]; then echo 2e-3; else echo 2e-4; fi; }
 launch() { # experiment method deadline graph-flag; sets LAST_PID (no subshell: the run stays our child)
   local e=$1 m=$2 deadline=$3 g=$4 sd=F32 extra=""
   local -a config=()
-  [ "$m" = controlnet ] && sd=$CN_SNAPSHOT_DTYPE
+  local fd=F32
+  [ "$m" = controlnet ] && sd=$CN_SNAPSHOT_DTYPE && fd=$CN_DTYPE
   [ "$m" = csc ] && extra=$CSC_ARGS
   [ "$m" = csc ] && [ -n "$CSC_CONFIG" ] && config=(--csc-config "$CSC_CONFIG")
   "$PY" scripts/control-study/train.py --experiment "$e" --method "$m" --steps "$STEPS" --lr "$(lr_of "$m")" \
     --batch 8 --seed 0 --caption-dropout 0.5 --device "$DEVICE" --threads "$THREADS" --data-dir "$DATA" \
-    --save-at "$SAVE_AT" --snapshot "$work/files" --snapshot-dtype "$sd" \
+    --save-at "$SAVE_AT" --snapshot "$work/files" --snapshot-dtype "$sd" --dtype "$fd" \
     --out "$work/files/$e-$m-$STEPS.safetensors" --deadline "$deadline" $g $extra "${config[@]}" >>"$work/logs/$e-$m.log" 2>&1 &
   LAST_PID=$!
 }
