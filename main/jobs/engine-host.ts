@@ -106,6 +106,8 @@ export interface EngineModelInfo {
   /** sha256 of the model's weights: the key the library stores it under. */
   hash: string;
   source: 'embedded' | 'imported';
+  /** Prompts the model draws well (its manifest's examplePrompts), for the prompt box. */
+  examplePrompts: string[];
 }
 
 export type EngineTaskName = keyof EngineHost | 'debugJob';

@@ -49,6 +49,7 @@ export async function runModelsTask(): Promise<EngineModelInfo[]> {
       resolution: model.manifest.imageSize,
       hash: model.hash,
       source: 'embedded',
+      examplePrompts: model.manifest.examplePrompts ?? [],
     },
   ];
 }

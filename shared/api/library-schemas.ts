@@ -130,6 +130,8 @@ export const BaseModelInfo = z.object({
   resolution: z.number().int(),
   hash: z.string().nullable(),
   isDefault: z.boolean(),
+  /** Prompts in the model's vocabulary that it draws well (none for a model that names none). */
+  examplePrompts: z.array(z.string()).default([]),
 });
 export type BaseModelInfo = z.infer<typeof BaseModelInfo>;
 export const ModelsList = z.object({ models: z.array(BaseModelInfo) });

@@ -3,13 +3,13 @@
 // the tuner, and Generate makes an image. The shipped tuner is a small untrained CSC-Tuner made for
 // the embedded model (the real ones are trained), in a fixture folder pointed to by
 // SCEDIT_TUNERS_DIR, as shipped-tuner-generate does.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../main/engine/backend.ts';
-import { loadDefaultModel } from '../../main/engine/pipeline/default-model.ts';
+import { EMBEDDED_MODEL_DIR, loadDefaultModel } from '../../main/engine/pipeline/default-model.ts';
 import { cscConfigFor } from '../../main/engine/train/trainable-tuner.ts';
 import { CscTuner } from '../../main/engine/tuners/csc-tuner.ts';
 import { saveTuner } from '../../main/engine/tuners/tuner-file.ts';
@@ -26,6 +26,12 @@ import {
 } from './studio-harness.ts';
 
 const SHIPPED_NAME = 'Pose (embedded model)';
+
+function embeddedExamplePrompts(): string[] {
+  const manifest = JSON.parse(readFileSync(join(EMBEDDED_MODEL_DIR, 'model.json'), 'utf8'));
+  expect(manifest.examplePrompts.length).toBeGreaterThan(1);
+  return manifest.examplePrompts;
+}
 
 /** A shipped-tuner folder holding one pose CSC-Tuner for the embedded model. */
 async function writeShippedPoseTuner(dir: string): Promise<void> {
@@ -90,7 +96,16 @@ describe.skipIf(!chromiumAvailable())('a shipped pose tuner in the studio', () =
       return (h!.y + h!.height / 2 - w!.y) / w!.height;
     };
     expect(await centreOf()).toBeCloseTo(0.5, 1);
-    await page.getByLabel('Prompt', { exact: true }).fill('a red figure waving, green ground, noon sky');
+    // The prompt box offers what the embedded model draws (its manifest's examples), not a prompt
+    // from another model's world; "Try an example" fills one in, and again the next.
+    const prompt = page.getByLabel('Prompt', { exact: true });
+    const examples = embeddedExamplePrompts();
+    await expect.poll(() => prompt.getAttribute('placeholder'), { timeout: 60_000 }).toBe(examples[0]);
+    const tryExample = page.getByRole('button', { name: 'Try an example' });
+    await tryExample.click();
+    expect(await prompt.inputValue()).toBe(examples[0]);
+    await tryExample.click();
+    expect(await prompt.inputValue()).toBe(examples[1]);
     await page.getByRole('button', { name: 'Generate', exact: true }).click();
     await page.getByText(/Generated 1 image/).waitFor({ timeout: 110_000 });
     const gallery = page.getByRole('list', { name: 'Generations, newest first' }).getByRole('listitem');

@@ -142,6 +142,7 @@ export const modelsList: Handler<'modelsList'> = async (_params, studio) => {
     resolution: m.resolution,
     hash: m.hash,
     isDefault: defaultModel ? m.id === defaultModel : i === 0,
+    examplePrompts: m.examplePrompts,
   }));
   return { models };
 };

@@ -43,6 +43,8 @@ const manifestSchema = z.object({
   imageSize: z.number().int().positive(),
   config: z.unknown(),
   schedule: scheduleSchema,
+  /** Prompts in the model's own vocabulary that it draws well: the studio offers them to newcomers. */
+  examplePrompts: z.array(z.string().min(1).max(500)).max(20).optional(),
 });
 
 export interface ModelManifest {
@@ -52,6 +54,7 @@ export interface ModelManifest {
   imageSize: number;
   config: LatentDiffusionConfig;
   schedule: ScheduleConfig;
+  examplePrompts?: string[];
 }
 
 export class LatentDiffusionModel {

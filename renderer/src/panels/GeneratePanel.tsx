@@ -29,6 +29,7 @@ export function GeneratePanel() {
   const scene = useScene(studio.scene);
   const [running, setRunning] = useState<Running | null>(null);
   const [preview, setPreview] = useState<string | null>(null);
+  const [exampleIndex, setExampleIndex] = useState(0);
   const generateRef = useRef<() => void>(() => {});
   const ids = { prompt: useId(), negative: useId(), seed: useId(), sampler: useId(), model: useId() };
   const set = studio.generation.set.bind(studio.generation);
@@ -97,16 +98,34 @@ export function GeneratePanel() {
   }, []);
 
   const nativeSide = models?.find((m) => m.id === s.baseModel)?.resolution ?? null;
+  // A model draws what its captions named: the embedded one knows figures and emoji, not lighthouses.
+  const model = models?.find((m) => (s.baseModel ? m.id === s.baseModel : m.isDefault));
+  const examples = model?.examplePrompts ?? [];
   const p = running?.progress;
   return (
     <section className="panel generate" aria-labelledby="generate-title">
       <h2 id="generate-title">Generate</h2>
-      <label htmlFor={ids.prompt}>Prompt</label>
+      <div className="prompt-label-row">
+        <label htmlFor={ids.prompt}>Prompt</label>
+        {examples.length > 0 && (
+          <button
+            type="button"
+            className="example-prompt"
+            title="Fill the prompt with one the model draws well (again for the next)"
+            onClick={() => {
+              set({ prompt: examples[exampleIndex % examples.length]! });
+              setExampleIndex((i) => i + 1);
+            }}
+          >
+            Try an example
+          </button>
+        )}
+      </div>
       <textarea
         id={ids.prompt}
         rows={4}
         value={s.prompt}
-        placeholder="a lighthouse on a cliff at dusk, oil painting"
+        placeholder={examples[0] ?? 'Describe the picture'}
         onChange={(e) => set({ prompt: e.target.value })}
       />
       <label htmlFor={ids.negative}>Negative prompt</label>

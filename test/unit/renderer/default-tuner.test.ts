@@ -14,6 +14,7 @@ const model: BaseModelInfo = {
   resolution: 64,
   hash: 'abc',
   isDefault: true,
+  examplePrompts: [],
 };
 
 function tuner(id: string, over: Partial<TunerSummary> = {}): TunerSummary {

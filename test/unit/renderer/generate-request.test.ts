@@ -96,6 +96,7 @@ describe('tuner and base model', () => {
     resolution: 64,
     hash: 'abc',
     isDefault: true,
+    examplePrompts: [],
   };
   it('matches by id, name or hash and explains a mismatch', () => {
     expect(tunerFitsModel({ baseModel: 'embedded-tiny' }, model)).toBe(true);
