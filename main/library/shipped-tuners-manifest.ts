@@ -34,6 +34,10 @@ export const ShippedTunerEntry = z
     notes: z.string().max(10_000).default(''),
     /** The weight it was measured to work best at: a new layer bound to it starts there. */
     weight: z.number().positive().max(MAX_PREFERRED_WEIGHT).optional(),
+    /** A PNG in the same folder that shows what the tuner does: the library card's preview. */
+    preview: FileName.refine((f) => f.toLowerCase().endsWith('.png'), {
+      message: 'must be a .png file',
+    }).optional(),
     /** sha256 of the file's bytes, lower-case hex. */
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits'),
   })

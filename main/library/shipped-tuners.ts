@@ -4,10 +4,14 @@
 // library (shipped_tuner_offers), so a second start adds nothing and a shipped tuner the artist
 // deleted stays deleted. A missing, changed or broken file is skipped with a warning that names it;
 // the others still register. A manifest's preferred weight also reaches a shipped tuner registered
-// before the manifest had one (tagged shipped, same file, no weight set yet). Nothing here throws:
+// before the manifest had one (tagged shipped, same file, no weight set yet), and so does its preview
+// picture (a shipped tuner without previews gets the manifest's). Nothing here throws:
 // a broken manifest is a warning too, so the library always opens.
+
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../engine/io/file-hash.ts';
+import { readImage } from '../engine/io/image.ts';
 import type { Library } from './library.ts';
 import type { ShippedTunerEntry } from './shipped-tuners-manifest.ts';
 import { loadShippedTunersManifest, shippedTunersDir } from './shipped-tuners-manifest.ts';
@@ -60,6 +64,41 @@ function adoptPreferredWeight(library: Library, entry: ShippedTunerEntry, report
     report.warnings.push(
       `shipped tuner "${entry.name}": preferred weight not set: ${(err as Error).message}`,
     );
+  }
+}
+
+/** Largest preview file taken (a card shows it at ~140 px). */
+const MAX_PREVIEW_BYTES = 4 * 1024 * 1024;
+
+/** The manifest's preview, checked to be a PNG that decodes, for a shipped tuner (tagged shipped,
+ *  the manifest's file) that has none yet. A bad preview is a warning; the tuner stays registered. */
+async function adoptPreview(
+  library: Library,
+  dir: string,
+  entry: ShippedTunerEntry,
+  report: ShippedTunersReport,
+): Promise<void> {
+  if (!entry.preview) return;
+  const path = join(dir, entry.preview);
+  try {
+    const ids = library.db
+      .prepare(
+        `SELECT id FROM tuners WHERE file_hash = ?
+           AND id IN (SELECT tuner_id FROM tuner_tags WHERE tag = ?)
+           AND id NOT IN (SELECT tuner_id FROM tuner_previews)`,
+      )
+      .pluck()
+      .all(entry.sha256, SHIPPED_TAG) as number[];
+    if (ids.length === 0) return;
+    const bytes = await readFile(path);
+    if (bytes.length > MAX_PREVIEW_BYTES) throw new Error(`${bytes.length} bytes, over ${MAX_PREVIEW_BYTES}`);
+    if (bytes.subarray(0, 8).toString('latin1') !== '\x89PNG\r\n\x1a\n') throw new Error('not a PNG file');
+    await readImage(bytes, { name: path }); // throws, naming the fault, where the PNG does not decode
+    for (const id of ids) await library.addPreview(id, bytes);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'the file is missing' : reasonOf(err, path);
+    report.warnings.push(`shipped tuner "${entry.name}": preview ${path} not used: ${why}`);
   }
 }
 
@@ -118,6 +157,7 @@ export async function registerShippedTuners(
   for (const entry of manifest.tuners) {
     if (offered.has(entry.sha256)) {
       if (entry.weight !== undefined) adoptPreferredWeight(library, entry, report);
+      await adoptPreview(library, dir, entry, report);
       continue;
     }
     const path = join(dir, entry.file);
@@ -144,7 +184,10 @@ export async function registerShippedTuners(
       if (result.alreadyPresent) {
         recordOffer(library, entry);
         report.alreadyPresent.push({ file: path, tunerId: result.tuner.id });
-      } else report.registered.push({ file: path, tunerId: result.tuner.id, name: result.tuner.name });
+      } else {
+        report.registered.push({ file: path, tunerId: result.tuner.id, name: result.tuner.name });
+        await adoptPreview(library, dir, entry, report);
+      }
     } catch (err) {
       skip(reasonOf(err, path));
     }

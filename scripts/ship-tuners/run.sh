@@ -2,7 +2,9 @@
 # Trains the shipped condition tuners (assets/tuners) with `scedit train` on the shipped embedded
 # model: CSC-Tuners for canny (figures + emoji), depth and pose (figures). Resumable: run it again
 # and each run continues from its checkpoint (a larger STEPS extends a finished run). Settings are
-# the ones recorded in assets/tuners/README.md; then scripts/ship-tuners/publish.ts.
+# the ones recorded in assets/tuners/README.md; then scripts/ship-tuners/publish.ts, then
+# scripts/ship-tuners/previews.ts (publish rewrites the manifest; previews draws each preview again
+# and names it there).
 #   scripts/ship-tuners/run.sh [work folder] [only this condition]
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -52,7 +52,7 @@ describe.skipIf(!shipped)('the shipped tuners in assets/tuners', () => {
     t?.cleanup();
   });
 
-  it('all register without a warning, as the manifest describes them, starting at weight 2', async () => {
+  it('all register without a warning, as the manifest describes them, starting at weight 2, with a preview', async () => {
     const manifest = (await loadShippedTunersManifest(SOURCE_TREE_TUNERS_DIR))!;
     const report = await registerShippedTuners(lib, { dir: SOURCE_TREE_TUNERS_DIR });
     expect(report.warnings).toEqual([]);
@@ -63,6 +63,9 @@ describe.skipIf(!shipped)('the shipped tuners in assets/tuners', () => {
       expect(tuner.tags).toContain(SHIPPED_TAG);
       // Measured to follow its map far better at 2 than at 1 (assets/tuners/README.md).
       expect(tuner.preferredWeight).toBe(2);
+      // Its card shows what it does: the shipped preview (maps beside the pictures made from them).
+      expect(entry.preview).toBeDefined();
+      expect(tuner.previews).toHaveLength(1);
     }
   });
 

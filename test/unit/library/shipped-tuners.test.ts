@@ -2,6 +2,7 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodePng } from '../../../main/engine/io/image.ts';
 import { Library } from '../../../main/library/library.ts';
 import { registerShippedTuners } from '../../../main/library/shipped-tuners.ts';
 import {
@@ -158,6 +159,49 @@ describe('registerShippedTuners', () => {
     await registerShippedTuners(fresh, { dir: shipped.dir });
     expect(fresh.tuners.find('Canny edges (embedded model)')?.preferredWeight).toBe(2);
     expect(fresh.tuners.find('Ink style')?.preferredWeight).toBe(1.5);
+  });
+
+  it("gives a shipped tuner the manifest's preview picture, also in a library that registered it before; a broken one is a warning", async () => {
+    // A library from before the manifest named previews: the canny tuner registered without one.
+    const before = open();
+    await registerShippedTuners(before, { dir: shipped.dir });
+    expect(before.tuners.find('Canny edges (embedded model)')?.previews).toEqual([]);
+    before.close();
+
+    const preview = join(shipped.dir, 'canny.preview.png');
+    writeFileSync(
+      preview,
+      await encodePng({ width: 4, height: 2, data: new Uint8ClampedArray(32).fill(200) }),
+    );
+    writeManifest(shipped.dir, [shipped.style, { ...shipped.canny, preview: 'canny.preview.png' }]);
+    const after = open();
+    const report = await registerShippedTuners(after, { dir: shipped.dir });
+    expect(report).toMatchObject({ registered: [], warnings: [] });
+    const [hash] = after.tuners.find('Canny edges (embedded model)')!.previews;
+    expect(readFileSync(after.store.pathOf(hash!))).toEqual(readFileSync(preview));
+    expect(after.tuners.find('Ink style')?.previews).toEqual([]);
+    // Once is enough: a third start adds no second copy.
+    await registerShippedTuners(after, { dir: shipped.dir });
+    expect(after.tuners.find('Canny edges (embedded model)')!.previews).toHaveLength(1);
+
+    // A new library with a preview that is not a PNG: the tuner registers, the warning names the file.
+    writeFileSync(preview, 'not a picture');
+    const fresh = Library.open({ dataDir: join(t.dir, 'fresh') });
+    libraries.push(fresh);
+    const broken = await registerShippedTuners(fresh, { dir: shipped.dir });
+    expect(broken.registered.map((r) => r.name)).toContain('Canny edges (embedded model)');
+    expect(fresh.tuners.find('Canny edges (embedded model)')?.previews).toEqual([]);
+    expect(broken.warnings).toEqual([
+      expect.stringMatching(
+        /"Canny edges \(embedded model\)": preview .*canny\.preview\.png not used: not a PNG file/,
+      ),
+    ]);
+    writeManifest(shipped.dir, [{ ...shipped.canny, preview: '../canny.preview.png' }]);
+    await expect(loadShippedTunersManifest(shipped.dir)).rejects.toThrow(/tuners\.0\.preview/);
+    writeManifest(shipped.dir, [{ ...shipped.canny, preview: 'canny.safetensors' }]);
+    await expect(loadShippedTunersManifest(shipped.dir)).rejects.toThrow(
+      /tuners\.0\.preview: must be a \.png file/,
+    );
   });
 
   it('refuses a manifest weight outside (0, 4], naming the entry', async () => {
