@@ -103,6 +103,7 @@ export async function runTrainTask(req: EngineTrainRequest, ctx: JobContext): Pr
         batchSize: o.batchSize,
         gradientAccumulation: o.gradientAccumulation,
         lr: o.learningRate,
+        captionDropout: o.captionDropout,
         schedule: o.lrSchedule,
         warmupSteps: o.warmupSteps,
         resolution: o.resolution,

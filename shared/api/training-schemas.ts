@@ -34,6 +34,8 @@ export const TrainOptions = z.object({
   batchSize: z.number().int().min(1).max(64).default(1),
   gradientAccumulation: z.number().int().min(1).max(64).default(1),
   learningRate: z.number().positive().max(1).default(1e-4),
+  /** Share of steps trained with the empty caption (training-presets.ts: 0.5 for condition tuners). */
+  captionDropout: z.number().min(0).max(1).default(0),
   lrSchedule: z.enum(['constant', 'cosine']).default('constant'),
   warmupSteps: z.number().int().min(0).default(0),
   /** Square training size in pixels; null: the base model's native size. */

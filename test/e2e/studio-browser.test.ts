@@ -537,7 +537,13 @@ function generationFlows() {
     expect(await page.getByRole('button', { name: 'Browse…' }).count()).toBe(0);
     expect((await callApi('chooseFolder', {})).error?.code).toBe('unavailable');
     await page.getByLabel("Folder on the engine's machine").fill(folder.dir);
+    // Each kind starts from the settings measured to work for it (training-presets.ts): a condition
+    // tuner trained like a style tuner would hardly follow its map.
+    expect(await page.getByLabel('Learning rate').inputValue()).toBe('0.0001');
     await page.getByLabel('Tuner kind').selectOption('csc');
+    expect(await page.getByLabel('Learning rate').inputValue()).toBe('0.002');
+    expect(await page.getByLabel('Caption dropout').inputValue()).toBe('0.5');
+    expect(await page.getByLabel('Batch size').inputValue()).toBe('8');
     await page.getByLabel('Condition', { exact: true }).selectOption('canny');
     await page.getByRole('button', { name: 'Scan folder' }).click();
     const scanned = await outcome(
@@ -555,6 +561,12 @@ function generationFlows() {
     );
     await page.getByLabel('Tuner name').fill('e2e red squares');
     await page.getByLabel('Steps').fill('12');
+    await page.getByLabel('Batch size').fill('2');
+    // The artist's own settings survive a change of kind and back.
+    await page.getByLabel('Tuner kind').selectOption('sc');
+    await page.getByLabel('Tuner kind').selectOption('csc');
+    expect(await page.getByLabel('Steps').inputValue()).toBe('12');
+    expect(await page.getByLabel('Learning rate').inputValue()).toBe('0.002');
     await page.getByLabel('Checkpoint every').fill('1');
     await page.getByLabel('Preview every').fill('6');
     await page.getByRole('button', { name: 'Start training' }).click();

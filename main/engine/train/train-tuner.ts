@@ -272,6 +272,7 @@ export async function trainTuner(
           lr: options.lr,
           schedule: options.schedule,
           warmupSteps: options.warmupSteps,
+          captionDropout: options.captionDropout ?? 0,
           resolution,
           flip: options.flip,
           seed: options.seed,

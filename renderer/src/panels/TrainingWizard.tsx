@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import { CONDITION_KINDS, type ConditionKind, type TunerKind } from '../../../shared/api/common-schemas.ts';
 import type { BaseModelInfo } from '../../../shared/api/library-schemas.ts';
 import type { JobProgress } from '../../../shared/api/progress.ts';
+import { TRAINING_PRESETS, type TrainingPreset } from '../../../shared/api/training-presets.ts';
 import type {
   TrainingRunSummary,
   TrainResult,
@@ -36,9 +37,18 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
   const [name, setName] = useState('');
   const [kind, setKind] = useState<TunerKind>('sc');
   const [condition, setCondition] = useState<ConditionKind>('canny');
-  const [steps, setSteps] = useState(200);
-  const [batchSize, setBatchSize] = useState(1);
-  const [learningRate, setLearningRate] = useState(1e-4);
+  // The kind's preset until the artist sets one of these themselves; then a change of kind keeps theirs.
+  const [preset, setPreset] = useState<TrainingPreset>(TRAINING_PRESETS.sc);
+  const [presetEdited, setPresetEdited] = useState(false);
+  const { steps, batchSize, learningRate, captionDropout } = preset;
+  const editPreset = (change: Partial<TrainingPreset>) => {
+    setPreset((p) => ({ ...p, ...change }));
+    setPresetEdited(true);
+  };
+  const chooseKind = (next: TunerKind) => {
+    setKind(next);
+    if (!presetEdited) setPreset(TRAINING_PRESETS[next]);
+  };
   const [resolution, setResolution] = useState<number | null>(null);
   const [flip, setFlip] = useState(false);
   const [checkpointEvery, setCheckpointEvery] = useState(50);
@@ -200,6 +210,7 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
         batchSize,
         gradientAccumulation: 1,
         learningRate,
+        captionDropout,
         lrSchedule: 'constant',
         warmupSteps: 0,
         resolution,
@@ -296,7 +307,7 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
           </div>
           <div className="row">
             <label htmlFor={ids.kind}>Tuner kind</label>
-            <select id={ids.kind} value={kind} onChange={(e) => setKind(e.target.value as TunerKind)}>
+            <select id={ids.kind} value={kind} onChange={(e) => chooseKind(e.target.value as TunerKind)}>
               <option value="sc">Style / subject (SC-Tuner)</option>
               <option value="csc">Condition (CSC-Tuner)</option>
             </select>
@@ -379,7 +390,7 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
                 type="number"
                 min={1}
                 value={steps}
-                onChange={(e) => setSteps(Math.max(1, Number(e.target.value) || 1))}
+                onChange={(e) => editPreset({ steps: Math.max(1, Number(e.target.value) || 1) })}
               />
             </label>
             <label>
@@ -389,7 +400,7 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
                 min={1}
                 max={64}
                 value={batchSize}
-                onChange={(e) => setBatchSize(Math.max(1, Number(e.target.value) || 1))}
+                onChange={(e) => editPreset({ batchSize: Math.max(1, Number(e.target.value) || 1) })}
               />
             </label>
             <label>
@@ -399,7 +410,20 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
                 step="any"
                 min={0}
                 value={learningRate}
-                onChange={(e) => setLearningRate(Number(e.target.value) || 1e-4)}
+                onChange={(e) => editPreset({ learningRate: Number(e.target.value) || 1e-4 })}
+              />
+            </label>
+            <label title="Share of steps trained with an empty caption, so a condition tuner learns from its map rather than the words">
+              Caption dropout{' '}
+              <input
+                type="number"
+                step={0.05}
+                min={0}
+                max={1}
+                value={captionDropout}
+                onChange={(e) =>
+                  editPreset({ captionDropout: Math.min(1, Math.max(0, Number(e.target.value) || 0)) })
+                }
               />
             </label>
             <label>

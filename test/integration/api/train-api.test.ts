@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { openStudio, type Studio } from '../../../main/api/studio.ts';
 import { encodePng } from '../../../main/engine/io/image.ts';
+import { inspectTuner } from '../../../main/engine/tuners/tuner-file.ts';
 import { fileStoreRoot } from '../../../main/library/data-dir.ts';
 import { type StudioServer, startStudioServer } from '../../../main/server/studio-server.ts';
 import { createWsStudioClient, type WsStudioClient } from '../../../renderer/src/api/ws-client.ts';
@@ -78,6 +79,29 @@ describe('training over the socket', () => {
     const run = (await api.trainRuns({})).runs.find((r) => r.id === out.runId)!;
     expect(run).toMatchObject({ status: 'completed', tunerId: out.tunerId, totalSteps: 3 });
     expect(run.lossHistory.length).toBeGreaterThan(0);
+  });
+
+  it("trains a condition tuner with the caption dropout it is given, and the file's lineage records it", async () => {
+    const out = await api.trainStart({
+      name: 'Flat tile edges',
+      kind: 'csc',
+      condition: 'canny',
+      dataFolder: data,
+      options: { steps: 2, batchSize: 2, learningRate: 2e-3, captionDropout: 0.5, previewEvery: 100 },
+    });
+    const tuner = await api.tunersGet({ id: out.tunerId });
+    const root = fileStoreRoot(studio.context.dataDir);
+    const info = await inspectTuner(join(root, tuner.fileHash.slice(0, 2), tuner.fileHash));
+    expect(info.training).toMatchObject({ kind: 'csc', lr: 2e-3, batchSize: 2, captionDropout: 0.5 });
+    await expect(
+      api.trainStart({
+        name: 'x',
+        kind: 'csc',
+        condition: 'canny',
+        dataFolder: data,
+        options: { captionDropout: 1.5 },
+      }),
+    ).rejects.toMatchObject({ code: 'invalid-input' });
   });
 
   it('stops a run on cancel, keeps it resumable, and resumes it to the end', async () => {

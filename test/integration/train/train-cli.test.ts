@@ -6,6 +6,7 @@ import { main } from '../../../main/cli/index.ts';
 import { initBackend } from '../../../main/engine/backend.ts';
 import { loadModel, saveModel } from '../../../main/engine/pipeline/latent-diffusion-model.ts';
 import { inspectBaseline } from '../../../main/engine/tuners/baseline-file.ts';
+import { inspectTuner } from '../../../main/engine/tuners/tuner-file.ts';
 import { Library } from '../../../main/library/library.ts';
 import { perturbParams } from '../../unit/engine/models/perturb.ts';
 import { tinyModel } from '../../unit/engine/pipeline/tiny-model.ts';
@@ -241,6 +242,37 @@ describe('scedit train', () => {
     expect(depth.stderr).toMatch(
       /depth training needs paired depth maps in conditions\/depth\/ .*--depth-model <folder>/,
     );
+  });
+
+  it('trains a condition tuner at the settings measured to make one follow its map, unless told otherwise', async () => {
+    const data = join(root, 'canny-data');
+    await patternFolder(data, 2);
+    const train = async (out: string, extra: string[] = []) => {
+      const run = await inProcess([
+        '--kind',
+        'csc',
+        '--condition',
+        'canny',
+        '--data',
+        data,
+        '--name',
+        'edges',
+        '--out',
+        join(root, out),
+        '--model',
+        modelDir,
+        '--steps',
+        '1',
+        '--no-library',
+        ...extra,
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      return (await inspectTuner(join(root, out, 'edges.safetensors'))).training;
+    };
+    expect(await train('canny-preset')).toMatchObject({ batchSize: 8, lr: 2e-3, captionDropout: 0.5 });
+    expect(
+      await train('canny-own', ['--batch', '2', '--lr', '1e-4', '--caption-dropout', '0']),
+    ).toMatchObject({ batchSize: 2, lr: 1e-4, captionDropout: 0 });
   });
 
   it('adds the very same tuner file once: a repeated identical run gets the same library id', async () => {
