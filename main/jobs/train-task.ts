@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { StudioError } from '../../shared/api/errors.ts';
 import type { MethodParams } from '../../shared/api/methods.ts';
+import { TRAINING_PRESETS } from '../../shared/api/training-presets.ts';
 import type { TrainScanReport } from '../../shared/api/training-schemas.ts';
 import { encodePng, readImage } from '../engine/io/image.ts';
 import { canExtractCondition } from '../engine/train/condition-maps.ts';
@@ -37,7 +38,8 @@ export async function runTrainScanTask(req: MethodParams<'trainScan'>): Promise<
         ? { condition: req.condition, canExtractCondition: canExtractCondition(req.condition) }
         : {}),
     });
-    // The memory verdict for the default options (batch 1, native size); the trainer checks again with the real ones.
+    // The memory verdict for the kind's starting options (its preset batch, native size), what the
+    // Train tab starts at; the trainer checks again with the options the run is given.
     const tuner =
       req.kind === 'sc'
         ? new ScTuner({ layout: { skips: model.unet.skipInfo }, downRatio: 1 }, { seed: 0 })
@@ -48,7 +50,7 @@ export async function runTrainScanTask(req: MethodParams<'trainScan'>): Promise<
         {
           model,
           tunerParams: tuner.params.count(),
-          batchSize: 1,
+          batchSize: TRAINING_PRESETS[req.kind].batchSize,
           resolution,
           condition: req.kind === 'csc',
           hintPlan: tuner instanceof CscTuner ? preHintPlan(tuner.config) : undefined,
