@@ -278,10 +278,23 @@ export async function startStudioServer(options: StudioServerOptions): Promise<S
     ws.on('error', () => ws.terminate());
   });
 
+  // ws re-emits the HTTP server's errors; the listen below reports them, once.
+  wss.on('error', () => {});
+  const wantedPort = options.port ?? 5317;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 5317, host, () => {
-      server.off('error', reject);
+    const failed = (err: NodeJS.ErrnoException) => {
+      wss.close();
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new Error(
+              `port ${wantedPort} on ${host} is already in use (another studio serving there?): stop it or choose another with --port`,
+            )
+          : err,
+      );
+    };
+    server.once('error', failed);
+    server.listen(wantedPort, host, () => {
+      server.off('error', failed);
       resolve();
     });
   });

@@ -245,6 +245,22 @@ describe('studio server on 127.0.0.1', () => {
   });
 });
 
+describe('starting on a port', () => {
+  it('says the port is taken, instead of crashing, when another server holds it', async () => {
+    const port = new URL(server.url).port;
+    await expect(
+      startStudioServer({
+        studio,
+        webRoot: null,
+        storeRoot: fileStoreRoot(studio.context.dataDir),
+        port: Number(port),
+      }),
+    ).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+    // The first server is unharmed.
+    expect((await client(server.url).settingsGet({})).theme).toBe('dark');
+  });
+});
+
 describe('message size limits', () => {
   let small: StudioServer;
   beforeAll(async () => {
