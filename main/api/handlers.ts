@@ -17,6 +17,7 @@ import {
   tunersRename,
   tunersSearch,
   tunersTag,
+  tunersUpdate,
 } from './handlers/library-handlers.ts';
 import { settingsGet, settingsUpdate, systemInfo } from './handlers/system-handlers.ts';
 import { trainCancel, trainResume, trainRuns, trainScan, trainStart } from './handlers/training-handlers.ts';
@@ -38,6 +39,7 @@ export const studioHandlers: StudioHandlers = {
   tunersExport,
   tunersRename,
   tunersTag,
+  tunersUpdate,
   tunersDelete,
   historyList,
   historyGet,

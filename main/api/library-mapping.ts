@@ -41,7 +41,8 @@ export function tunerSummary(t: TunerRecord): TunerSummary {
   };
 }
 
-export function tunerDetail(t: TunerRecord): TunerDetail {
+/** `parent`: the tuner t's training continued from, when the library still has it. */
+export function tunerDetail(t: TunerRecord, parent: TunerRecord | null = null): TunerDetail {
   return {
     ...tunerSummary(t),
     notes: t.notes,
@@ -56,6 +57,7 @@ export function tunerDetail(t: TunerRecord): TunerDetail {
       : null,
     previews: t.previews.map((h) => fileRef(h, 'image/png')),
     trainingRunId: t.trainingRunId === null ? null : String(t.trainingRunId),
+    parent: parent ? { id: String(parent.id), name: parent.name } : null,
   };
 }
 

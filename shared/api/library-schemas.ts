@@ -30,6 +30,8 @@ export const TunerDetail = TunerSummary.extend({
   previews: z.array(FileRef),
   /** The training run that produced it, when it was trained here. */
   trainingRunId: Id.nullable(),
+  /** The tuner its training continued from, when it did. */
+  parent: z.object({ id: Id, name: z.string() }).nullable(),
 });
 export type TunerDetail = z.infer<typeof TunerDetail>;
 
@@ -81,6 +83,24 @@ export const TunersTagRequest = z.object({
   add: z.array(Tag).max(50).default([]),
   remove: z.array(Tag).max(50).default([]),
 });
+/** The weight a tuner's layers start at: above 0, at most a layer's largest weight. */
+export const PreferredWeight = z.number().gt(0).max(4);
+
+/** The artist's own words and judgements about a tuner; each field left out stays as it is. */
+export const TunersUpdateRequest = z
+  .object({
+    id: Id,
+    notes: z.string().max(10_000).optional(),
+    /** 1 to 5 stars; null clears the rating. */
+    rating: z.number().int().min(1).max(5).nullable().optional(),
+    /** null: layers start at weight 1. */
+    preferredWeight: PreferredWeight.nullable().optional(),
+  })
+  .refine((r) => r.notes !== undefined || r.rating !== undefined || r.preferredWeight !== undefined, {
+    message: 'nothing to change: give notes, rating or preferredWeight',
+  });
+export type TunersUpdateRequest = z.infer<typeof TunersUpdateRequest>;
+
 export const DeleteResult = z.object({ deleted: z.boolean(), filesRemoved: z.number().int() });
 
 export const HistoryListRequest = z

@@ -25,6 +25,7 @@ import {
   TunersRenameRequest,
   TunersSearchRequest,
   TunersTagRequest,
+  TunersUpdateRequest,
 } from './library-schemas.ts';
 import {
   CancelRequest,
@@ -89,6 +90,11 @@ export const STUDIO_METHODS = {
   tunersExport: call(TunersExportRequest, TunersExportResult, 'a tuner file with its metadata, for sharing'),
   tunersRename: call(TunersRenameRequest, TunerSummary, 'rename a tuner'),
   tunersTag: call(TunersTagRequest, TunerSummary, 'add and remove tags'),
+  tunersUpdate: call(
+    TunersUpdateRequest,
+    TunerDetail,
+    "change a tuner's notes, rating or the weight its layers start at",
+  ),
   tunersDelete: call(
     TunerIdRequest,
     DeleteResult,

@@ -429,6 +429,31 @@ function libraryFlows() {
     await screenshot(page, 'e2e-09-library-renamed-tagged');
   });
 
+  it("shows a tuner's lineage and keeps the artist's rating, notes and starting weight", async () => {
+    await card('ink wash v2').getByRole('button', { name: 'Details' }).click();
+    const details = page.getByRole('dialog', { name: 'Details of ink wash v2' });
+    await details.getByText('/data/cats · 12 pictures').waitFor();
+    expect(await details.getByText('imported file').count()).toBe(1);
+    await details.getByRole('button', { name: '4 stars' }).click();
+    await expect.poll(() => card('ink wash v2').textContent()).toMatch(/Rating★★★★ 4 of 5/);
+    await details.getByLabel('Notes').fill('Soft washes; keep the weight low.');
+    await details.getByRole('button', { name: 'Save notes' }).click();
+    await expect.poll(() => details.getByRole('button', { name: 'Save notes' }).isDisabled()).toBe(true);
+    await details.getByLabel('Starting weight').fill('0.8');
+    await details.getByLabel('Starting weight').press('Enter');
+    await expect.poll(() => card('ink wash v2').textContent()).toMatch(/Starts atweight 0\.8/);
+    await screenshot(page, 'e2e-09a-tuner-details');
+    await page.keyboard.press('Escape');
+    expect(await details.count()).toBe(0);
+    // What was saved is the library's: found by the notes, first by rating.
+    await page.getByLabel('Search tuners').fill('washes');
+    await expect.poll(() => page.locator('.tuner-card').count()).toBe(1);
+    await page.getByLabel('Search tuners').fill('');
+    await page.getByLabel('Sort by').selectOption('rating');
+    await expect.poll(() => page.locator('.tuner-card h3').first().textContent()).toBe('ink wash v2');
+    await page.getByLabel('Sort by').selectOption('created');
+  });
+
   it('deletes only after confirmation', async () => {
     await card('edges').getByRole('button', { name: 'Delete' }).click();
     await page
@@ -610,6 +635,16 @@ function generationFlows() {
     await page.getByRole('button', { name: 'Library' }).click();
     await page.getByRole('listitem', { name: 'Tuner e2e red squares' }).waitFor();
     await screenshot(page, 'e2e-14-trained-in-library');
+    // Its lineage: trained here, 12 steps, with the loss curve of the run.
+    await page
+      .getByRole('listitem', { name: 'Tuner e2e red squares' })
+      .getByRole('button', { name: 'Details' })
+      .click();
+    const lineage = page.getByRole('dialog', { name: 'Details of e2e red squares' });
+    await lineage.getByText(/trained in this studio \(run \d+\)/).waitFor();
+    expect(await lineage.getByLabel('Lineage').textContent()).toMatch(/Steps12/);
+    expect(await lineage.getByRole('img', { name: /Training loss: \d+ points/ }).count()).toBe(1);
+    await lineage.getByRole('button', { name: 'Close details' }).click();
     trained = true;
   }, 240_000);
 

@@ -52,8 +52,29 @@ export const tunersSearch: Handler<'tunersSearch'> = async (params, studio) => {
   return { items: page.items.map(tunerSummary), total: page.total };
 };
 
+function detailOf(studio: StudioContext, id: number) {
+  const tuner = studio.library.tuners.require(id);
+  const parent =
+    tuner.parentTunerId === null ? null : (studio.library.tuners.get(tuner.parentTunerId) ?? null);
+  return tunerDetail(tuner, parent);
+}
+
 export const tunersGet: Handler<'tunersGet'> = async ({ id }, studio) =>
-  tunerDetail(requireTuner(studio, id));
+  detailOf(studio, requireTuner(studio, id).id);
+
+export const tunersUpdate: Handler<'tunersUpdate'> = async (
+  { id, notes, rating, preferredWeight },
+  studio,
+) => {
+  const tuner = requireTuner(studio, id);
+  const tuners = studio.library.tuners;
+  studio.library.db.transaction(() => {
+    if (notes !== undefined) tuners.setNotes(tuner.id, notes);
+    if (rating !== undefined) tuners.setRating(tuner.id, rating);
+    if (preferredWeight !== undefined) tuners.setPreferredWeight(tuner.id, preferredWeight);
+  })();
+  return detailOf(studio, tuner.id);
+};
 
 export const tunersImport: Handler<'tunersImport'> = async (params, studio) => {
   if ('path' in params) return tunerSummary((await studio.library.importTuner(params.path)).tuner);

@@ -3,7 +3,13 @@
 import { parseArgs } from 'node:util';
 import { Library } from '../../library/library.ts';
 import { registerShippedTuners } from '../../library/shipped-tuners.ts';
-import type { TunerQuery, TunerRecord, TunerSort } from '../../library/tuner-repository.ts';
+import {
+  isPreferredWeight,
+  MAX_PREFERRED_WEIGHT,
+  type TunerQuery,
+  type TunerRecord,
+  type TunerSort,
+} from '../../library/tuner-repository.ts';
 import { countFlag } from '../args.ts';
 import { type CliCommand, UsageError } from '../command.ts';
 
@@ -16,6 +22,8 @@ const USAGE = [
   '  export  <tuner> <file-or-folder> [--overwrite]',
   '  rename  <tuner> <new name>',
   '  tag     <tuner> <tag>... [--remove]',
+  '  set     <tuner> [--notes <text>] [--rating 1-5|none] [--weight <w>|none]',
+  '          your notes, a rating, the weight its layers start at (none: 1)',
   '  delete  <tuner>',
   '<tuner> is an id, a file hash (or its first 6+ digits), or an exact name.',
   'The library lives in --data-dir, else $SCEDIT_DATA_DIR, else ~/.scedit-studio.',
@@ -31,6 +39,21 @@ function findTuner(lib: Library, ref: string | undefined): TunerRecord {
   const t = lib.tuners.find(ref);
   if (!t) throw new Error(`no tuner matches "${ref}"`);
   return t;
+}
+
+/** A --rating or --weight value: undefined when not given, null for "none", else a checked number. */
+function noneOr(
+  flag: string,
+  value: string | undefined,
+  valid: (n: number) => boolean,
+  range: string,
+): number | null | undefined {
+  if (value === undefined) return undefined;
+  if (value.trim().toLowerCase() === 'none') return null;
+  const n = Number(value);
+  if (value.trim() === '' || !valid(n))
+    throw new UsageError(`--${flag} must be ${range} or none, got "${value}"`);
+  return n;
 }
 
 function bytes(n: number): string {
@@ -61,7 +84,7 @@ function describe(t: TunerRecord): string {
 
 export const tunersCommand: CliCommand = {
   name: 'tuners',
-  summary: 'the tuner library: list, show, import, export, rename, tag, delete',
+  summary: 'the tuner library: list, show, import, export, rename, tag, set, delete',
   usage: USAGE,
   async run(args) {
     const [action, ...rest] = args;
@@ -83,9 +106,11 @@ export const tunersCommand: CliCommand = {
         notes: { type: 'string' },
         overwrite: { type: 'boolean', default: false },
         remove: { type: 'boolean', default: false },
+        rating: { type: 'string' },
+        weight: { type: 'string' },
       },
     });
-    const actions = ['list', 'show', 'import', 'export', 'rename', 'tag', 'delete'];
+    const actions = ['list', 'show', 'import', 'export', 'rename', 'tag', 'set', 'delete'];
     if (!action || !actions.includes(action))
       throw new UsageError(
         action ? `unknown action "${action}" (expected ${actions.join(', ')})` : 'missing the action',
@@ -182,6 +207,35 @@ export const tunersCommand: CliCommand = {
           else lib.tuners.addTags(t.id, tags);
           const after = lib.tuners.require(t.id);
           out(after, `${after.name}: ${after.tags.join(', ') || '(no tags)'}`);
+          return 0;
+        }
+        case 'set': {
+          const t = findTuner(lib, positionals[0]);
+          if (positionals.length > 1)
+            throw new UsageError(
+              `unexpected "${positionals[1]}": quote the notes and give them with --notes`,
+            );
+          const rating = noneOr(
+            'rating',
+            values.rating,
+            (n) => Number.isInteger(n) && n >= 1 && n <= 5,
+            '1 to 5',
+          );
+          const weight = noneOr(
+            'weight',
+            values.weight,
+            isPreferredWeight,
+            `above 0, at most ${MAX_PREFERRED_WEIGHT}`,
+          );
+          if (values.notes === undefined && rating === undefined && weight === undefined)
+            throw new UsageError('nothing to set: give --notes, --rating or --weight');
+          lib.db.transaction(() => {
+            if (values.notes !== undefined) lib.tuners.setNotes(t.id, values.notes);
+            if (rating !== undefined) lib.tuners.setRating(t.id, rating);
+            if (weight !== undefined) lib.tuners.setPreferredWeight(t.id, weight);
+          })();
+          const after = lib.tuners.require(t.id);
+          out(after, describe(after));
           return 0;
         }
         case 'delete': {

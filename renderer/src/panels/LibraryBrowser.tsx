@@ -8,15 +8,20 @@ import { useSmallStore } from '../ui/hooks.ts';
 import { NotConnected } from '../ui/NotConnected.tsx';
 import { dataUrlBase64, readFileAsDataUrl } from '../ui/read-file.ts';
 import { useStudio } from '../ui/studio.ts';
+import { TunerDetails } from './TunerDetails.tsx';
+
+type Sort = 'created' | 'name' | 'rating' | 'size';
 
 function TunerCard({
   tuner,
   api,
   onChanged,
+  onDetails,
 }: {
   tuner: TunerSummary;
   api: StudioClient;
   onChanged: () => void;
+  onDetails: () => void;
 }) {
   const studio = useStudio();
   const [renaming, setRenaming] = useState<string | null>(null);
@@ -87,6 +92,15 @@ function TunerCard({
           {formatBytes(tuner.sizeBytes)}
           {tuner.parameterCount !== null ? ` · ${tuner.parameterCount.toLocaleString()} params` : ''}
         </dd>
+        {tuner.rating !== null && (
+          <>
+            <dt>Rating</dt>
+            <dd className="card-rating" title={`${tuner.rating} of 5`}>
+              {'★'.repeat(tuner.rating)}
+              <span className="visually-hidden"> {tuner.rating} of 5</span>
+            </dd>
+          </>
+        )}
         {tuner.preferredWeight !== null && (
           <>
             <dt>Starts at</dt>
@@ -127,6 +141,9 @@ function TunerCard({
         />
       </form>
       <div className="button-row">
+        <button type="button" onClick={onDetails}>
+          Details
+        </button>
         <button type="button" onClick={() => setRenaming(tuner.name)}>
           Rename
         </button>
@@ -165,7 +182,8 @@ export function LibraryBrowser() {
   const [kind, setKind] = useState<TunerKind | ''>('');
   const [condition, setCondition] = useState<ConditionKind | ''>('');
   const [tag, setTag] = useState('');
-  const [sort, setSort] = useState<'created' | 'name' | 'size'>('created');
+  const [sort, setSort] = useState<Sort>('created');
+  const [detailsOf, setDetailsOf] = useState<string | null>(null);
   const [page, setPage] = useState<{ items: TunerSummary[]; total: number } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
@@ -252,13 +270,10 @@ export function LibraryBrowser() {
               value={tag}
               onChange={(e) => setTag(e.target.value)}
             />
-            <select
-              aria-label="Sort by"
-              value={sort}
-              onChange={(e) => setSort(e.target.value as 'created' | 'name' | 'size')}
-            >
+            <select aria-label="Sort by" value={sort} onChange={(e) => setSort(e.target.value as Sort)}>
               <option value="created">Newest</option>
               <option value="name">Name</option>
+              <option value="rating">Rating</option>
               <option value="size">Size</option>
             </select>
             <button type="button" onClick={() => fileRef.current?.click()}>
@@ -292,9 +307,25 @@ export function LibraryBrowser() {
           ) : (
             <ul className="tuner-grid">
               {page.items.map((t) => (
-                <TunerCard key={t.id} tuner={t} api={api} onChanged={changed} />
+                <TunerCard
+                  key={t.id}
+                  tuner={t}
+                  api={api}
+                  onChanged={changed}
+                  onDetails={() => setDetailsOf(t.id)}
+                />
               ))}
             </ul>
+          )}
+          {detailsOf !== null && (
+            <TunerDetails
+              key={detailsOf}
+              id={detailsOf}
+              api={api}
+              version={libraryVersion}
+              onChanged={changed}
+              onClose={() => setDetailsOf(null)}
+            />
           )}
         </>
       )}

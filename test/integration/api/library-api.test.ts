@@ -87,6 +87,65 @@ describe('tuners over the socket', () => {
     await expect(api.tunersGet({ id: '../etc' })).rejects.toMatchObject({ code: 'not-found' });
   });
 
+  it("keeps the artist's notes, rating and starting weight: found by search, sorted by rating, exported", async () => {
+    const detail = await api.tunersUpdate({
+      id: styleId,
+      notes: 'Best on portraits, weight 0.8',
+      rating: 4,
+      preferredWeight: 0.8,
+    });
+    expect(detail).toMatchObject({ notes: 'Best on portraits, weight 0.8', rating: 4, preferredWeight: 0.8 });
+    // One field at a time leaves the others as they are.
+    expect(await api.tunersUpdate({ id: styleId, rating: 5 })).toMatchObject({
+      notes: 'Best on portraits, weight 0.8',
+      rating: 5,
+      preferredWeight: 0.8,
+    });
+    expect(await api.tunersGet({ id: styleId })).toMatchObject({ rating: 5, preferredWeight: 0.8 });
+    expect((await api.tunersSearch({ text: 'portraits' })).items.map((t) => t.id)).toEqual([styleId]);
+    const byRating = await api.tunersList({ sort: 'rating', order: 'desc' });
+    expect(byRating.items.map((t) => t.id)).toEqual([styleId, cannyId]);
+    const out = await api.tunersExport({ id: styleId, path: join(dir, 'rated.safetensors') });
+    const header = readFileSync(out.path!).subarray(8, 8192).toString();
+    expect(header).toContain('Best on portraits');
+    // null clears a rating and a starting weight.
+    expect(await api.tunersUpdate({ id: styleId, rating: null, preferredWeight: null })).toMatchObject({
+      rating: null,
+      preferredWeight: null,
+      notes: 'Best on portraits, weight 0.8',
+    });
+  });
+
+  it('refuses an update out of range, with nothing in it, or for a tuner that does not exist, changing nothing', async () => {
+    await expect(api.tunersUpdate({ id: styleId, rating: 6 })).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
+    await expect(api.tunersUpdate({ id: styleId, rating: 2.5 })).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
+    await expect(api.tunersUpdate({ id: styleId, preferredWeight: 0 })).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
+    await expect(api.tunersUpdate({ id: styleId, notes: 'x'.repeat(10_001) })).rejects.toMatchObject({
+      code: 'invalid-input',
+    });
+    await expect(api.tunersUpdate({ id: styleId })).rejects.toThrow(/nothing to change/);
+    await expect(api.tunersUpdate({ id: '999', rating: 3 })).rejects.toMatchObject({ code: 'not-found' });
+    expect(await api.tunersGet({ id: styleId })).toMatchObject({
+      notes: 'Best on portraits, weight 0.8',
+      rating: null,
+    });
+  });
+
+  it('names the tuner a training continued from', async () => {
+    const file = await writeTunerFile(join(dir, 'continued.safetensors'), { kind: 'sc', seed: 9 });
+    const { tuner } = await studio.context.library.importTuner(file, { parentTunerId: Number(styleId) });
+    const detail = await api.tunersGet({ id: String(tuner.id) });
+    expect(detail.parent).toEqual({ id: styleId, name: 'Sumi ink' });
+    expect((await api.tunersGet({ id: styleId })).parent).toBeNull();
+    await api.tunersDelete({ id: String(tuner.id) });
+  });
+
   it('refuses a generation whose tuners do not fit before any work is queued', async () => {
     const layer = {
       id: 'l1',

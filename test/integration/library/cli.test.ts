@@ -86,6 +86,27 @@ describe('scedit tuners', () => {
     expect(show.stdout).toMatch(new RegExp(`base model: +tiny-sd ${BASE_HASH.slice(0, 10)}`));
     expect(show.stdout).toMatch(/dataset: +\/data\/cats, 12 images/);
 
+    const set = await scedit([
+      'tuners',
+      'set',
+      'Ink Wash',
+      '--notes',
+      'soft edges',
+      '--rating',
+      '4',
+      '--weight',
+      '0.7',
+    ]);
+    expect(set.status).toBe(0);
+    expect(set.stdout).toMatch(/rating: +4/);
+    expect(set.stdout).toMatch(/weight: +0\.7/);
+    expect(set.stdout).toMatch(/notes: +soft edges/);
+    const cleared = await scedit(['tuners', 'set', '1', '--rating', 'none', '--weight', 'none']);
+    expect(cleared.stdout).toMatch(/rating: +-/);
+    expect(cleared.stdout).toMatch(/weight: +1 \(no preference\)/);
+    expect(cleared.stdout).toMatch(/notes: +soft edges/);
+    expect((await scedit(['tuners', 'list', '--search', 'soft'])).stdout).toMatch(/Ink Wash/);
+
     const exported = join(t.dir, 'out.safetensors');
     expect((await scedit(['tuners', 'export', '1', exported])).status).toBe(0);
     expect(existsSync(exported)).toBe(true);
@@ -115,6 +136,14 @@ describe('scedit tuners', () => {
     expect(usage.stderr).toMatch(/--kind must be sc or csc/);
     expect((await scedit(['tuners', 'list', '--limit', 'ten'])).status).toBe(2);
     expect((await scedit(['tuners', 'list', '--bogus'])).status).toBe(2);
+    const badRating = await scedit(['tuners', 'set', '1', '--rating', '6']);
+    expect(badRating.status).toBe(2);
+    expect(badRating.stderr).toMatch(/--rating must be 1 to 5 or none, got "6"/);
+    expect((await scedit(['tuners', 'set', '1', '--weight', '9'])).stderr).toMatch(
+      /--weight must be above 0/,
+    );
+    expect((await scedit(['tuners', 'set', '1'])).stderr).toMatch(/nothing to set/);
+    expect((await scedit(['tuners', 'set', '1', 'loose', 'words'])).stderr).toMatch(/--notes/);
   });
 
   it('uses --data-dir over $SCEDIT_DATA_DIR', async () => {
