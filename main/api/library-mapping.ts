@@ -36,6 +36,7 @@ export function tunerSummary(t: TunerRecord): TunerSummary {
     tags: t.tags,
     rating: t.rating,
     preferredWeight: t.preferredWeight,
+    triggerWords: t.triggerWords,
     preview: t.previews[0] ? fileRef(t.previews[0], 'image/png') : null,
     createdAt: iso(t.createdAt),
   };

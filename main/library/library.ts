@@ -23,7 +23,9 @@ import type { TunerRecord } from './tuner-repository.ts';
 import {
   checkPreferredWeight,
   isPreferredWeight,
+  MAX_TRIGGER_WORDS,
   normaliseTag,
+  normaliseTriggerWords,
   TunerRepository,
 } from './tuner-repository.ts';
 
@@ -45,6 +47,8 @@ export interface ImportTunerOptions {
   notes?: string;
   /** Wins over the file's own preferred_weight metadata. */
   preferredWeight?: number | null;
+  /** Wins over the file's own trigger_words metadata. */
+  triggerWords?: string[];
   parentTunerId?: number | null;
   trainingRunId?: number | null;
   /** For files that do not name their base model's hash (e.g. made by another tool). */
@@ -158,6 +162,8 @@ export class Library {
           metadata: info.metadata,
         },
         notes: options.notes ?? meta[TUNER_METADATA_KEYS.notes] ?? '',
+        triggerWords:
+          options.triggerWords ?? triggerWordsFromMetadata(meta[TUNER_METADATA_KEYS.triggerWords]),
         parentTunerId: options.parentTunerId ?? null,
         trainingRunId: options.trainingRunId ?? null,
         dataset: info.dataset,
@@ -197,6 +203,7 @@ export class Library {
       [K.notes]: t.notes,
       ...(t.rating !== null ? { [K.rating]: String(t.rating) } : {}),
       ...(t.preferredWeight !== null ? { [K.preferredWeight]: String(t.preferredWeight) } : {}),
+      ...(t.triggerWords.length > 0 ? { [K.triggerWords]: JSON.stringify(t.triggerWords) } : {}),
     });
     return path;
   }
@@ -284,6 +291,12 @@ function preferredWeightFromMetadata(text: string | undefined): number | null {
   if (text === undefined || text.trim() === '') return null;
   const weight = Number(text);
   return isPreferredWeight(weight) ? weight : null;
+}
+
+/** Another tool's file may hold anything here: what cannot be kept is dropped, never an error. */
+function triggerWordsFromMetadata(text: string | undefined): string[] {
+  const words = parseJsonArray(text).filter((w) => w.trim().length <= 100);
+  return normaliseTriggerWords(words.slice(0, MAX_TRIGGER_WORDS));
 }
 
 function parseJsonArray(text: string | undefined): string[] {

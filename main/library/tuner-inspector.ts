@@ -41,7 +41,8 @@ export type TunerInspector = (path: string) => Promise<TunerInfo>;
 
 /**
  * `__metadata__` keys. The first group is the engine's tuner format (main/engine/tuners/
- * tuner-file.ts); the library adds tags, notes and rating when it exports a tuner.
+ * tuner-file.ts); the library adds tags, notes, rating, preferred weight and trigger words when it
+ * exports a tuner (training writes trigger words too).
  */
 export const TUNER_METADATA_KEYS = {
   format: 'format',
@@ -57,6 +58,7 @@ export const TUNER_METADATA_KEYS = {
   notes: 'notes',
   rating: 'rating',
   preferredWeight: 'preferred_weight',
+  triggerWords: 'trigger_words',
 } as const;
 
 function shapeText(shape: readonly number[]): string {

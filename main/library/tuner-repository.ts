@@ -20,6 +20,8 @@ export interface TunerRecord {
   rating: number | null;
   /** The weight to start a layer or mix entry at (null: the studio's default, 1). */
   preferredWeight: number | null;
+  /** Words the tuner was trained to answer to, for the prompt. */
+  triggerWords: string[];
   previews: string[];
   parentTunerId: number | null;
   trainingRunId: number | null;
@@ -75,7 +77,7 @@ const SORT_COLUMNS: Record<Exclude<TunerSort, 'relevance'>, string> = {
 
 const SELECT = `
   SELECT t.id, t.name, t.kind, t.condition, t.file_hash, t.parameter_count, t.config, t.notes,
-         t.rating, t.preferred_weight, t.parent_tuner_id, t.training_run_id, t.dataset_folder, t.dataset_image_count,
+         t.rating, t.preferred_weight, t.trigger_words, t.parent_tuner_id, t.training_run_id, t.dataset_folder, t.dataset_image_count,
          t.dataset_hash, t.created_at, t.updated_at, f.size,
          b.id AS b_id, b.model_id AS b_model_id, b.name AS b_name, b.hash AS b_hash,
          (SELECT json_group_array(tag) FROM (SELECT tag FROM tuner_tags WHERE tuner_id = t.id ORDER BY tag)) AS tags,
@@ -96,6 +98,7 @@ interface Row {
   notes: string;
   rating: number | null;
   preferred_weight: number | null;
+  trigger_words: string;
   parent_tuner_id: number | null;
   training_run_id: number | null;
   dataset_folder: string | null;
@@ -128,6 +131,7 @@ function toRecord(r: Row): TunerRecord {
     notes: r.notes,
     rating: r.rating,
     preferredWeight: r.preferred_weight,
+    triggerWords: JSON.parse(r.trigger_words) as string[],
     previews: JSON.parse(r.previews) as string[],
     parentTunerId: r.parent_tuner_id,
     trainingRunId: r.training_run_id,
@@ -143,6 +147,28 @@ export function normaliseTag(tag: string): string {
   const t = tag.normalize('NFKC').trim().replace(/\s+/g, ' ');
   if (t.length === 0 || t.length > 64) throw new Error(`tag "${tag}" must be 1 to 64 characters`);
   return t;
+}
+
+export const MAX_TRIGGER_WORDS = 20;
+
+/**
+ * Trigger words as stored: each trimmed with its spaces collapsed, empty ones dropped, repeats
+ * (ignoring case) dropped; a phrase is at most 100 characters, a tuner has at most 20.
+ */
+export function normaliseTriggerWords(words: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const word of words) {
+    const w = word.normalize('NFKC').trim().replace(/\s+/g, ' ');
+    if (w.length === 0 || seen.has(w.toLowerCase())) continue;
+    if (w.length > 100)
+      throw new Error(`trigger words "${w.slice(0, 20)}…" are ${w.length} characters; at most 100`);
+    seen.add(w.toLowerCase());
+    out.push(w);
+  }
+  if (out.length > MAX_TRIGGER_WORDS)
+    throw new Error(`${out.length} trigger words; a tuner has at most ${MAX_TRIGGER_WORDS}`);
+  return out;
 }
 
 export const MAX_PREFERRED_WEIGHT = 4;
@@ -173,6 +199,7 @@ export interface NewTuner {
   config: StoredTunerConfig;
   notes?: string;
   tags?: string[];
+  triggerWords?: string[];
   parentTunerId?: number | null;
   trainingRunId?: number | null;
   dataset?: DatasetSummary | null;
@@ -186,9 +213,9 @@ export class TunerRepository {
   insert(t: NewTuner): number {
     const info = this.db
       .prepare(
-        `INSERT INTO tuners (name, file_hash, base_model_id, config, notes, parent_tuner_id, training_run_id,
-           dataset_folder, dataset_image_count, dataset_hash, created_at, updated_at)
-         VALUES (@name, @fileHash, @baseModelId, @config, @notes, @parent, @run, @folder, @count, @dhash,
+        `INSERT INTO tuners (name, file_hash, base_model_id, config, notes, trigger_words, parent_tuner_id,
+           training_run_id, dataset_folder, dataset_image_count, dataset_hash, created_at, updated_at)
+         VALUES (@name, @fileHash, @baseModelId, @config, @notes, @triggerWords, @parent, @run, @folder, @count, @dhash,
            coalesce(@createdAt, CAST(unixepoch('subsec') * 1000 AS INTEGER)),
            coalesce(@createdAt, CAST(unixepoch('subsec') * 1000 AS INTEGER)))`,
       )
@@ -198,6 +225,7 @@ export class TunerRepository {
         baseModelId: t.baseModelId,
         config: JSON.stringify(t.config),
         notes: t.notes ?? '',
+        triggerWords: JSON.stringify(normaliseTriggerWords(t.triggerWords ?? [])),
         parent: t.parentTunerId ?? null,
         run: t.trainingRunId ?? null,
         folder: t.dataset?.folder ?? null,
@@ -317,6 +345,14 @@ export class TunerRepository {
     checkPreferredWeight(weight);
     this.#changed(
       this.db.prepare('UPDATE tuners SET preferred_weight = ? WHERE id = ?').run(weight, id).changes,
+      id,
+    );
+  }
+
+  setTriggerWords(id: number, words: readonly string[]): void {
+    const json = JSON.stringify(normaliseTriggerWords(words));
+    this.#changed(
+      this.db.prepare('UPDATE tuners SET trigger_words = ? WHERE id = ?').run(json, id).changes,
       id,
     );
   }

@@ -17,6 +17,8 @@ export const TunerSummary = z.object({
   rating: z.number().nullable(),
   /** The weight a new layer or mix entry with this tuner starts at; null: 1. */
   preferredWeight: z.number().nullable(),
+  /** Words the tuner answers to in a prompt (from its training folders, or the artist's). */
+  triggerWords: z.array(z.string()),
   preview: FileRef.nullable(),
   createdAt: Timestamp,
 });
@@ -95,10 +97,17 @@ export const TunersUpdateRequest = z
     rating: z.number().int().min(1).max(5).nullable().optional(),
     /** null: layers start at weight 1. */
     preferredWeight: PreferredWeight.nullable().optional(),
+    /** The whole list; [] clears it. */
+    triggerWords: z.array(z.string().trim().min(1).max(100)).max(20).optional(),
   })
-  .refine((r) => r.notes !== undefined || r.rating !== undefined || r.preferredWeight !== undefined, {
-    message: 'nothing to change: give notes, rating or preferredWeight',
-  });
+  .refine(
+    (r) =>
+      r.notes !== undefined ||
+      r.rating !== undefined ||
+      r.preferredWeight !== undefined ||
+      r.triggerWords !== undefined,
+    { message: 'nothing to change: give notes, rating, preferredWeight or triggerWords' },
+  );
 export type TunersUpdateRequest = z.infer<typeof TunersUpdateRequest>;
 
 export const DeleteResult = z.object({ deleted: z.boolean(), filesRemoved: z.number().int() });

@@ -93,7 +93,7 @@ export const STUDIO_METHODS = {
   tunersUpdate: call(
     TunersUpdateRequest,
     TunerDetail,
-    "change a tuner's notes, rating or the weight its layers start at",
+    "change a tuner's notes, rating, trigger words or the weight its layers start at",
   ),
   tunersDelete: call(
     TunerIdRequest,

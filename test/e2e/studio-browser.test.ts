@@ -452,6 +452,13 @@ function libraryFlows() {
     await page.getByLabel('Sort by').selectOption('rating');
     await expect.poll(() => page.locator('.tuner-card h3').first().textContent()).toBe('ink wash v2');
     await page.getByLabel('Sort by').selectOption('created');
+    // Trigger words, typed as one comma-separated line, for the mixer to offer.
+    await card('fits-embedded').getByRole('button', { name: 'Details' }).click();
+    const fits = page.getByRole('dialog', { name: 'Details of fits-embedded' });
+    await fits.getByLabel('Trigger words').fill('flat emoji,  bold outline ,');
+    await fits.getByLabel('Trigger words').press('Enter');
+    await expect.poll(() => card('fits-embedded').textContent()).toMatch(/Triggerflat emoji, bold outline/);
+    await fits.getByRole('button', { name: 'Close details' }).click();
   });
 
   it('deletes only after confirmation', async () => {
@@ -482,6 +489,15 @@ function libraryFlows() {
       (await add.locator('option', { hasText: 'fits-embedded' }).getAttribute('value'))!,
     );
     await page.getByRole('button', { name: 'Remove fits-embedded from the mix' }).waitFor();
+    // Its trigger words go to the front of the prompt with one click, once.
+    const prompt = page.getByLabel('Prompt', { exact: true });
+    await prompt.fill('a cat');
+    await page.getByRole('button', { name: 'Add "bold outline" to the prompt' }).click();
+    expect(await prompt.inputValue()).toBe('bold outline, a cat');
+    expect(await page.getByRole('button', { name: 'Add "bold outline" to the prompt' }).isDisabled()).toBe(
+      true,
+    );
+    await prompt.fill('');
     expect(await page.getByRole('button', { name: 'Generate', exact: true }).isDisabled()).toBe(false);
     await screenshot(page, 'e2e-10-mixer-refusal');
   });
@@ -643,6 +659,8 @@ function generationFlows() {
     const lineage = page.getByRole('dialog', { name: 'Details of e2e red squares' });
     await lineage.getByText(/trained in this studio \(run \d+\)/).waitFor();
     expect(await lineage.getByLabel('Lineage').textContent()).toMatch(/Steps12/);
+    // Trained from "3_red square/": the folder's words are what it answers to.
+    expect(await lineage.getByLabel('Trigger words').inputValue()).toBe('red square');
     expect(await lineage.getByRole('img', { name: /Training loss: \d+ points/ }).count()).toBe(1);
     await lineage.getByRole('button', { name: 'Close details' }).click();
     trained = true;

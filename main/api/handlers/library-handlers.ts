@@ -63,7 +63,7 @@ export const tunersGet: Handler<'tunersGet'> = async ({ id }, studio) =>
   detailOf(studio, requireTuner(studio, id).id);
 
 export const tunersUpdate: Handler<'tunersUpdate'> = async (
-  { id, notes, rating, preferredWeight },
+  { id, notes, rating, preferredWeight, triggerWords },
   studio,
 ) => {
   const tuner = requireTuner(studio, id);
@@ -72,6 +72,7 @@ export const tunersUpdate: Handler<'tunersUpdate'> = async (
     if (notes !== undefined) tuners.setNotes(tuner.id, notes);
     if (rating !== undefined) tuners.setRating(tuner.id, rating);
     if (preferredWeight !== undefined) tuners.setPreferredWeight(tuner.id, preferredWeight);
+    if (triggerWords !== undefined) tuners.setTriggerWords(tuner.id, triggerWords);
   })();
   return detailOf(studio, tuner.id);
 };

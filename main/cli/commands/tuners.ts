@@ -22,8 +22,9 @@ const USAGE = [
   '  export  <tuner> <file-or-folder> [--overwrite]',
   '  rename  <tuner> <new name>',
   '  tag     <tuner> <tag>... [--remove]',
-  '  set     <tuner> [--notes <text>] [--rating 1-5|none] [--weight <w>|none]',
-  '          your notes, a rating, the weight its layers start at (none: 1)',
+  '  set     <tuner> [--notes <text>] [--rating 1-5|none] [--weight <w>|none] [--trigger <words>]...',
+  '          your notes, a rating, the weight its layers start at (none: 1), its trigger words',
+  '          (each --trigger one phrase; --trigger "" clears them)',
   '  delete  <tuner>',
   '<tuner> is an id, a file hash (or its first 6+ digits), or an exact name.',
   'The library lives in --data-dir, else $SCEDIT_DATA_DIR, else ~/.scedit-studio.',
@@ -69,6 +70,7 @@ function describe(t: TunerRecord): string {
     `  tags:        ${t.tags.join(', ') || '-'}`,
     `  rating:      ${t.rating ?? '-'}`,
     `  weight:      ${t.preferredWeight ?? '1 (no preference)'}`,
+    `  trigger:     ${t.triggerWords.join(', ') || '-'}`,
     `  notes:       ${t.notes || '-'}`,
     ...(t.dataset
       ? [
@@ -108,6 +110,7 @@ export const tunersCommand: CliCommand = {
         remove: { type: 'boolean', default: false },
         rating: { type: 'string' },
         weight: { type: 'string' },
+        trigger: { type: 'string', multiple: true },
       },
     });
     const actions = ['list', 'show', 'import', 'export', 'rename', 'tag', 'set', 'delete'];
@@ -227,12 +230,14 @@ export const tunersCommand: CliCommand = {
             isPreferredWeight,
             `above 0, at most ${MAX_PREFERRED_WEIGHT}`,
           );
-          if (values.notes === undefined && rating === undefined && weight === undefined)
-            throw new UsageError('nothing to set: give --notes, --rating or --weight');
+          const trigger = values.trigger?.filter((w) => w.trim() !== '');
+          if (values.notes === undefined && rating === undefined && weight === undefined && !trigger)
+            throw new UsageError('nothing to set: give --notes, --rating, --weight or --trigger');
           lib.db.transaction(() => {
             if (values.notes !== undefined) lib.tuners.setNotes(t.id, values.notes);
             if (rating !== undefined) lib.tuners.setRating(t.id, rating);
             if (weight !== undefined) lib.tuners.setPreferredWeight(t.id, weight);
+            if (trigger) lib.tuners.setTriggerWords(t.id, trigger);
           })();
           const after = lib.tuners.require(t.id);
           out(after, describe(after));

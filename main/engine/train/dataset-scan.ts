@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { type Dirent, existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { basename, extname, join, relative } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import { IMAGE_EXTENSIONS, ImageError, readImage } from '../io/image.ts';
 import { missingConditionAdvice } from './condition-maps.ts';
 
@@ -42,6 +42,11 @@ export interface TrainingScan {
   /** Things worth knowing that did not skip a file (empty caption files, …). */
   notes: string[];
   captionSources: Record<CaptionSource, number>;
+  /**
+   * The `<words>` of the `<N>_<words>/` folders that gave images, each once, in folder order: what
+   * a tuner trained here answers to (kohya's instance and class words), its trigger words.
+   */
+  folderWords: string[];
   /** Samples per epoch: images × repeats. */
   samplesPerEpoch: number;
   /** Human-readable lines: counts, resolution spread, caption coverage. */
@@ -383,11 +388,18 @@ export async function scanTrainingFolder(folder: string, options: ScanOptions = 
     skipped,
     notes,
     captionSources,
+    folderWords: wordsOfUsedFolders(groups, images),
     samplesPerEpoch: images.reduce((n, i) => n + i.repeats, 0),
     summary: [],
   };
   scan.summary = summarize(scan, options);
   return scan;
+}
+
+function wordsOfUsedFolders(groups: readonly Group[], images: readonly TrainingImage[]): string[] {
+  const used = new Set(images.map((i) => dirname(i.path)));
+  const words = groups.flatMap((g) => (g.words && used.has(g.dir) ? [g.words.replace(/\s+/g, ' ')] : []));
+  return [...new Set(words)];
 }
 
 function summarize(scan: TrainingScan, options: ScanOptions): string[] {
@@ -417,6 +429,8 @@ function summarize(scan: TrainingScan, options: ScanOptions): string[] {
       `${options.condition} maps: ${paired} paired${paired < images.length ? `, ${images.length - paired} to extract with the annotator` : ''}`,
     );
   }
+  if (scan.folderWords.length > 0)
+    lines.push(`trigger words (from the folder names): ${scan.folderWords.join(', ')}`);
   return lines;
 }
 

@@ -260,6 +260,7 @@ export async function trainTuner(
       await tuner.save(tunerPath, {
         baseModel: { id: model.id, hash: model.hash },
         name: options.name,
+        triggerWords: scan.folderWords,
         training: {
           kind: options.kind,
           condition: options.condition,

@@ -50,7 +50,10 @@ export interface TrainableTuner {
   objective(): TrainingObjective<DiffusionBatch>;
   /** The mix that generates with this tuner; `condition` [1, H, W, 3] for condition kinds. */
   previewMix(condition: tf.Tensor4D | null): TunerMix;
-  save(path: string, options: { baseModel: BaseModelRef; name: string; training: unknown }): Promise<void>;
+  save(
+    path: string,
+    options: { baseModel: BaseModelRef; name: string; training: unknown; triggerWords?: readonly string[] },
+  ): Promise<void>;
   dispose(): void;
 }
 

@@ -61,6 +61,8 @@ export interface SaveTunerOptions {
   baseModel: BaseModelRef;
   name?: string;
   training?: unknown;
+  /** Words the tuner answers to in a prompt (the library shows and offers them). */
+  triggerWords?: readonly string[];
   dtype?: 'F32' | 'F16';
 }
 
@@ -81,6 +83,7 @@ export async function saveTuner(path: string, tuner: Tuner, options: SaveTunerOp
   if (tuner instanceof CscTuner) metadata.condition = tuner.config.condition;
   if (options.name) metadata.name = options.name;
   if (options.training !== undefined) metadata.training = JSON.stringify(options.training);
+  if (options.triggerWords?.length) metadata.trigger_words = JSON.stringify(options.triggerWords);
   await saveParamFile(path, tuner.params.list(), {
     prefix: kind === 'csc' ? CSC_PREFIX : '',
     dtype: options.dtype ?? 'F32',

@@ -8,6 +8,7 @@ import { migration0005 } from './0005-search.ts';
 import { migration0006 } from './0006-history-paging.ts';
 import { migration0007 } from './0007-shipped-tuner-offers.ts';
 import { migration0008 } from './0008-preferred-weight.ts';
+import { migration0009 } from './0009-trigger-words.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration0001,
@@ -18,6 +19,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0006,
   migration0007,
   migration0008,
+  migration0009,
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

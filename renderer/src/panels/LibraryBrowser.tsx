@@ -92,6 +92,12 @@ function TunerCard({
           {formatBytes(tuner.sizeBytes)}
           {tuner.parameterCount !== null ? ` · ${tuner.parameterCount.toLocaleString()} params` : ''}
         </dd>
+        {tuner.triggerWords.length > 0 && (
+          <>
+            <dt>Trigger</dt>
+            <dd>{tuner.triggerWords.join(', ')}</dd>
+          </>
+        )}
         {tuner.rating !== null && (
           <>
             <dt>Rating</dt>

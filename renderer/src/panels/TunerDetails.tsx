@@ -61,6 +61,32 @@ function WeightField({ weight, onCommit }: { weight: number | null; onCommit: (w
   );
 }
 
+/** Trigger words as one comma-separated line: typed freely, saved on Enter or leaving the field. */
+function TriggerWordsField({ words, onCommit }: { words: string[]; onCommit: (words: string[]) => void }) {
+  const joined = words.join(', ');
+  const [draft, setDraft] = useState(joined);
+  useEffect(() => setDraft(joined), [joined]);
+  const commit = () => {
+    const next = draft
+      .split(',')
+      .map((w) => w.trim())
+      .filter(Boolean);
+    if (next.join(', ') !== joined) onCommit(next);
+  };
+  return (
+    <input
+      aria-label="Trigger words"
+      placeholder="e.g. ink wash, sumi-e"
+      value={draft}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') commit();
+      }}
+    />
+  );
+}
+
 export function TunerDetails({
   id,
   api,
@@ -155,6 +181,13 @@ export function TunerDetails({
                 onCommit={(preferredWeight) =>
                   void update('Set the starting weight of', { id, preferredWeight })
                 }
+              />
+            </dd>
+            <dt>Trigger words</dt>
+            <dd>
+              <TriggerWordsField
+                words={detail.triggerWords}
+                onCommit={(triggerWords) => void update('Set the trigger words of', { id, triggerWords })}
               />
             </dd>
           </dl>

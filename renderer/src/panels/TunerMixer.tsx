@@ -3,6 +3,7 @@ import type { BaseModelInfo, TunerSummary } from '../../../shared/api/library-sc
 import { useApi } from '../api/connection.ts';
 import { startingWeight } from '../api/default-tuner.ts';
 import { CONDITION_OF_LAYER } from '../api/generate-request.ts';
+import { promptHasPhrase, promptWithPhrase } from '../api/trigger-words.ts';
 import { mismatchReason } from '../api/tuner-compat.ts';
 import { useLibraryTuners } from '../api/use-library-tuners.ts';
 import { updateLayerSettings } from '../scene/layer-actions.ts';
@@ -163,6 +164,29 @@ export function TunerMixer() {
                   >
                     Remove
                   </button>
+                  {tuner && tuner.triggerWords.length > 0 && (
+                    <div className="trigger-words">
+                      <span className="muted">Trigger words:</span>
+                      {tuner.triggerWords.map((phrase) => {
+                        const present = promptHasPhrase(settings.prompt, phrase);
+                        return (
+                          <button
+                            key={phrase}
+                            type="button"
+                            aria-label={`Add "${phrase}" to the prompt`}
+                            title={present ? 'Already in the prompt' : 'Add to the start of the prompt'}
+                            disabled={present}
+                            onClick={() =>
+                              studio.generation.set({ prompt: promptWithPhrase(settings.prompt, phrase) })
+                            }
+                          >
+                            {present ? '✓ ' : '+ '}
+                            {phrase}
+                          </button>
+                        );
+                      })}
+                    </div>
+                  )}
                   {problem && <p className="warning">{problem}</p>}
                 </li>
               );

@@ -102,6 +102,12 @@ describe('tuners over the socket', () => {
       preferredWeight: 0.8,
     });
     expect(await api.tunersGet({ id: styleId })).toMatchObject({ rating: 5, preferredWeight: 0.8 });
+    const triggered = await api.tunersUpdate({
+      id: styleId,
+      triggerWords: ['sumi ink', ' Sumi  ink', 'wash'],
+    });
+    expect(triggered.triggerWords).toEqual(['sumi ink', 'wash']);
+    expect((await api.tunersList({ kind: 'sc' })).items[0]!.triggerWords).toEqual(['sumi ink', 'wash']);
     expect((await api.tunersSearch({ text: 'portraits' })).items.map((t) => t.id)).toEqual([styleId]);
     const byRating = await api.tunersList({ sort: 'rating', order: 'desc' });
     expect(byRating.items.map((t) => t.id)).toEqual([styleId, cannyId]);
@@ -130,6 +136,9 @@ describe('tuners over the socket', () => {
       code: 'invalid-input',
     });
     await expect(api.tunersUpdate({ id: styleId })).rejects.toThrow(/nothing to change/);
+    await expect(
+      api.tunersUpdate({ id: styleId, triggerWords: [...Array(21)].map((_, i) => `w${i}`) }),
+    ).rejects.toMatchObject({ code: 'invalid-input' });
     await expect(api.tunersUpdate({ id: '999', rating: 3 })).rejects.toMatchObject({ code: 'not-found' });
     expect(await api.tunersGet({ id: styleId })).toMatchObject({
       notes: 'Best on portraits, weight 0.8',

@@ -105,6 +105,9 @@ describe('scedit tuners', () => {
     expect(cleared.stdout).toMatch(/rating: +-/);
     expect(cleared.stdout).toMatch(/weight: +1 \(no preference\)/);
     expect(cleared.stdout).toMatch(/notes: +soft edges/);
+    const triggered = await scedit(['tuners', 'set', '1', '--trigger', 'ink wash', '--trigger', 'sumi-e']);
+    expect(triggered.stdout).toMatch(/trigger: +ink wash, sumi-e/);
+    expect((await scedit(['tuners', 'set', '1', '--trigger', ''])).stdout).toMatch(/trigger: +-/);
     expect((await scedit(['tuners', 'list', '--search', 'soft'])).stdout).toMatch(/Ink Wash/);
 
     const exported = join(t.dir, 'out.safetensors');

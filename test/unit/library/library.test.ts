@@ -239,6 +239,50 @@ describe('Library: tuners', () => {
     }
   });
 
+  it('keeps trigger words: read from the file, tidied, carried by an export, odd ones dropped', async () => {
+    const trained = await rewriteTunerFile(
+      await tuner('ink'),
+      join(t.dir, 'ink-trained.safetensors'),
+      (tensors, metadata) => {
+        metadata[K.triggerWords] = JSON.stringify(['ink  wash', 'Ink wash', 'sumi-e']);
+        return tensors;
+      },
+    );
+    const { tuner: a } = await lib.importTuner(trained);
+    expect(a.triggerWords).toEqual(['ink wash', 'sumi-e']);
+    lib.tuners.setTriggerWords(a.id, [' sumi-e ', 'brush', '']);
+    expect(lib.tuners.require(a.id).triggerWords).toEqual(['sumi-e', 'brush']);
+    expect(() => lib.tuners.setTriggerWords(a.id, ['x'.repeat(101)])).toThrow(/at most 100/);
+    expect(() =>
+      lib.tuners.setTriggerWords(
+        a.id,
+        [...Array(21)].map((_, i) => `w${i}`),
+      ),
+    ).toThrow(/21 trigger words; a tuner has at most 20/);
+    expect(lib.tuners.require(a.id).triggerWords).toEqual(['sumi-e', 'brush']);
+
+    const out = await lib.exportTuner(a.id, join(t.dir, 'ink-shared.safetensors'));
+    const odd = await rewriteTunerFile(out, join(t.dir, 'ink-odd.safetensors'), (tensors, metadata) => {
+      metadata[K.triggerWords] = JSON.stringify(['ok', 7, 'y'.repeat(500), ...Array(30).fill('z')]);
+      metadata[K.name] = 'Odd ink';
+      return tensors;
+    });
+    const broken = await rewriteTunerFile(out, join(t.dir, 'ink-broken.safetensors'), (tensors, metadata) => {
+      metadata[K.triggerWords] = '{not json';
+      metadata[K.name] = 'Broken ink';
+      return tensors;
+    });
+    const other = Library.open({ dataDir: join(t.dir, 'friend') });
+    try {
+      expect((await other.importTuner(out)).tuner.triggerWords).toEqual(['sumi-e', 'brush']);
+      // Someone else's metadata: what can be kept is kept, never a failed import.
+      expect((await other.importTuner(odd)).tuner.triggerWords).toEqual(['ok', 'z']);
+      expect((await other.importTuner(broken)).tuner.triggerWords).toEqual([]);
+    } finally {
+      other.close();
+    }
+  });
+
   it('deletes a tuner and its files, keeping files that something else still uses', async () => {
     const { tuner: a } = await lib.importTuner(await tuner('a1'));
     const { tuner: b } = await lib.importTuner(await tuner('b1'));

@@ -30,6 +30,7 @@ function tuner(id: string, over: Partial<TunerSummary> = {}): TunerSummary {
     tags: [],
     rating: null,
     preferredWeight: null,
+    triggerWords: [],
     preview: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     ...over,

@@ -72,6 +72,24 @@ describe('scanning a training folder', () => {
     const reasons = Object.fromEntries(scan.skipped.map((s) => [s.file, s.reason]));
     expect(reasons['3_blue/deeper/']).toMatch(/one level too deep \(1 image/);
     expect(reasons['misc/']).toMatch(/without the <repeats>_ prefix/);
+    // The folder words are what a tuner trained here answers to, in the folders' order.
+    expect([...scan.folderWords].sort()).toEqual(['blue', 'red apple']);
+    expect(scan.summary.at(-1)).toMatch(/^trigger words \(from the folder names\): /);
+  });
+
+  it('takes trigger words only from folders that gave images, each once', async () => {
+    const dir = await tempDir();
+    await writeImage(join(dir, '5_ink  wash', 'a.png'), patternImage(32, 32, 0));
+    await writeImage(join(dir, '2_ink wash', 'b.png'), patternImage(32, 32, 1));
+    mkdirSync(join(dir, '4_empty words'));
+    await writeImage(join(dir, '3_', 'c.png'), patternImage(32, 32, 2));
+    const scan = await scanTrainingFolder(dir);
+    expect(scan.folderWords).toEqual(['ink wash']);
+    const flat = await tempDir();
+    await writeImage(join(flat, 'a.png'), patternImage(32, 32, 0));
+    const plain = await scanTrainingFolder(flat);
+    expect(plain.folderWords).toEqual([]);
+    expect(plain.summary.join('\n')).not.toMatch(/trigger words/);
   });
 
   it('explains sub-folders without the N_ prefix and images one level too deep', async () => {
