@@ -201,9 +201,10 @@ export class Library {
       [K.name]: t.name,
       [K.tags]: JSON.stringify(t.tags),
       [K.notes]: t.notes,
-      ...(t.rating !== null ? { [K.rating]: String(t.rating) } : {}),
-      ...(t.preferredWeight !== null ? { [K.preferredWeight]: String(t.preferredWeight) } : {}),
-      ...(t.triggerWords.length > 0 ? { [K.triggerWords]: JSON.stringify(t.triggerWords) } : {}),
+      // What the artist cleared here must not come back from the file's own metadata.
+      [K.rating]: t.rating === null ? null : String(t.rating),
+      [K.preferredWeight]: t.preferredWeight === null ? null : String(t.preferredWeight),
+      [K.triggerWords]: t.triggerWords.length > 0 ? JSON.stringify(t.triggerWords) : null,
     });
     return path;
   }

@@ -1,5 +1,6 @@
 // Exporting a tuner: the stored file with its `__metadata__` rewritten to carry what the library
-// knows (name, tags, notes, rating). Only the JSON header changes; the tensor bytes are copied as
+// knows (name, tags, notes, rating, preferred weight, trigger words; what the library cleared is
+// removed). Only the JSON header changes; the tensor bytes are copied as
 // they are, so the weights stay bit-identical. Written through a temporary file and a rename.
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
@@ -11,7 +12,8 @@ const COPY_CHUNK = 1 << 20;
 export async function writeSafetensorsWithMetadata(
   source: string,
   target: string,
-  metadata: Record<string, string>,
+  /** Entries to set; null removes the key (a value the library no longer has). */
+  metadata: Record<string, string | null>,
 ): Promise<void> {
   const input = await open(source, 'r');
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
@@ -23,7 +25,13 @@ export async function writeSafetensorsWithMetadata(
     const { bytesRead } = await input.read(headerBytes, 0, headerLength, 8);
     if (bytesRead !== headerLength) throw new Error(`${source}: truncated safetensors header`);
     const header = JSON.parse(headerBytes.toString('utf8')) as Record<string, unknown>;
-    const merged = { ...((header[METADATA] as Record<string, string> | undefined) ?? {}), ...metadata };
+    const merged: Record<string, string> = {
+      ...((header[METADATA] as Record<string, string> | undefined) ?? {}),
+    };
+    for (const [key, value] of Object.entries(metadata)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
     // Keep __metadata__ first, as other writers do.
     const { [METADATA]: _old, ...tensors } = header;
     const json = Buffer.from(JSON.stringify({ [METADATA]: merged, ...tensors }), 'utf8');

@@ -224,6 +224,24 @@ describe('Library: tuners', () => {
     } finally {
       await exported.close();
     }
+    // Imported from that file, then cleared: the next export must not bring the weight back.
+    const friendOfFriend = Library.open({ dataDir: join(t.dir, 'second') });
+    try {
+      const { tuner: again } = await friendOfFriend.importTuner(out);
+      friendOfFriend.tuners.setPreferredWeight(again.id, null);
+      friendOfFriend.tuners.setRating(again.id, 3);
+      friendOfFriend.tuners.setRating(again.id, null);
+      const back = await friendOfFriend.exportTuner(again.id, join(t.dir, 'cleared.safetensors'));
+      const f = await openSafetensors(back);
+      try {
+        expect(f.metadata[K.preferredWeight]).toBeUndefined();
+        expect(f.metadata[K.rating]).toBeUndefined();
+      } finally {
+        await f.close();
+      }
+    } finally {
+      friendOfFriend.close();
+    }
     const odd = await rewriteTunerFile(out, join(t.dir, 'odd.safetensors'), (tensors, metadata) => {
       metadata[K.preferredWeight] = 'very strong';
       metadata[K.name] = 'Odd';
@@ -262,6 +280,16 @@ describe('Library: tuners', () => {
     expect(lib.tuners.require(a.id).triggerWords).toEqual(['sumi-e', 'brush']);
 
     const out = await lib.exportTuner(a.id, join(t.dir, 'ink-shared.safetensors'));
+    // Cleared here, so gone from the export too, though the stored file still names them.
+    lib.tuners.setTriggerWords(a.id, []);
+    const cleared = await openSafetensors(
+      await lib.exportTuner(a.id, join(t.dir, 'ink-cleared.safetensors')),
+    );
+    try {
+      expect(cleared.metadata[K.triggerWords]).toBeUndefined();
+    } finally {
+      await cleared.close();
+    }
     const odd = await rewriteTunerFile(out, join(t.dir, 'ink-odd.safetensors'), (tensors, metadata) => {
       metadata[K.triggerWords] = JSON.stringify(['ok', 7, 'y'.repeat(500), ...Array(30).fill('z')]);
       metadata[K.name] = 'Odd ink';
