@@ -171,7 +171,7 @@ export function App() {
       {view === 'library' && (
         <main className="page-view">
           <ErrorBoundary name="library">
-            <LibraryBrowser />
+            <LibraryBrowser onUseTuner={() => setView('studio')} />
           </ErrorBoundary>
         </main>
       )}

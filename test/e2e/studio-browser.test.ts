@@ -502,6 +502,18 @@ function libraryFlows() {
     await screenshot(page, 'e2e-10-mixer-refusal');
   });
 
+  it('puts a library tuner to work with Use, and offers no Use for one the current model cannot take', async () => {
+    await page.getByRole('button', { name: 'Remove fits-embedded from the mix' }).click();
+    await page.getByRole('button', { name: 'Library' }).click();
+    const foreign = card('other-base').getByRole('button', { name: 'Use' });
+    expect(await foreign.isDisabled()).toBe(true);
+    expect(await foreign.getAttribute('title')).toMatch(/trained on base model "other-sd"/);
+    await card('fits-embedded').getByRole('button', { name: 'Use' }).click();
+    // Back in the Studio, mixed at the weight the tuner starts at.
+    await page.getByRole('button', { name: 'Remove fits-embedded from the mix' }).waitFor();
+    await page.getByText('Added "fits-embedded" to the mix').waitFor();
+  });
+
   it('had no console errors', () => {
     expect(errors).toEqual([]);
   });

@@ -25,6 +25,6 @@ export function defaultConditionTuner(
 }
 
 /** The weight a layer or mix entry bound to `tuner` starts at: the one it works best at, else 1. */
-export function startingWeight(tuner: TunerSummary | undefined): number {
+export function startingWeight(tuner: Pick<TunerSummary, 'preferredWeight'> | undefined): number {
   return tuner?.preferredWeight ?? 1;
 }

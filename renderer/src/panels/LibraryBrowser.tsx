@@ -2,7 +2,9 @@ import { useEffect, useRef, useState } from 'react';
 import { CONDITION_KINDS, type ConditionKind, type TunerKind } from '../../../shared/api/common-schemas.ts';
 import type { TunerSummary } from '../../../shared/api/library-schemas.ts';
 import type { StudioClient } from '../../../shared/api/studio-client.ts';
+import { addTunerToStudio } from '../api/add-tuner-to-studio.ts';
 import { useApi } from '../api/connection.ts';
+import { mismatchReason } from '../api/tuner-compat.ts';
 import { formatBytes, formatDate } from '../ui/format.ts';
 import { useSmallStore } from '../ui/hooks.ts';
 import { NotConnected } from '../ui/NotConnected.tsx';
@@ -15,13 +17,18 @@ type Sort = 'created' | 'name' | 'rating' | 'size';
 function TunerCard({
   tuner,
   api,
+  unusable,
   onChanged,
   onDetails,
+  onUse,
 }: {
   tuner: TunerSummary;
   api: StudioClient;
+  /** Why the current base model cannot use it, if it cannot. */
+  unusable: string | null;
   onChanged: () => void;
   onDetails: () => void;
+  onUse: () => void;
 }) {
   const studio = useStudio();
   const [renaming, setRenaming] = useState<string | null>(null);
@@ -147,6 +154,15 @@ function TunerCard({
         />
       </form>
       <div className="button-row">
+        <button
+          type="button"
+          className="primary"
+          onClick={onUse}
+          disabled={unusable !== null}
+          title={unusable ?? (tuner.kind === 'sc' ? 'Add it to the mix' : 'Bind it to a layer of its kind')}
+        >
+          Use
+        </button>
         <button type="button" onClick={onDetails}>
           Details
         </button>
@@ -180,10 +196,12 @@ function TunerCard({
   );
 }
 
-export function LibraryBrowser() {
+export function LibraryBrowser({ onUseTuner }: { onUseTuner: () => void }) {
   const studio = useStudio();
   const api = useApi();
-  const { libraryVersion } = useSmallStore(studio.view);
+  const { libraryVersion, models } = useSmallStore(studio.view);
+  const { baseModel } = useSmallStore(studio.generation);
+  const model = models?.find((m) => m.id === baseModel);
   const [text, setText] = useState('');
   const [kind, setKind] = useState<TunerKind | ''>('');
   const [condition, setCondition] = useState<ConditionKind | ''>('');
@@ -221,6 +239,15 @@ export function LibraryBrowser() {
   }, [api, text, kind, condition, tag, sort, libraryVersion]);
 
   const changed = () => studio.view.set({ libraryVersion: studio.view.value.libraryVersion + 1 });
+
+  function use(tuner: TunerSummary) {
+    try {
+      studio.notices.show('info', addTunerToStudio(studio, tuner));
+      onUseTuner();
+    } catch (err) {
+      studio.notices.error(err, `Use "${tuner.name}"`);
+    }
+  }
 
   async function importFile(file: File) {
     if (!api) return;
@@ -317,8 +344,10 @@ export function LibraryBrowser() {
                   key={t.id}
                   tuner={t}
                   api={api}
+                  unusable={mismatchReason(t, model)}
                   onChanged={changed}
                   onDetails={() => setDetailsOf(t.id)}
+                  onUse={() => use(t)}
                 />
               ))}
             </ul>

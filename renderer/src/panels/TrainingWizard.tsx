@@ -9,9 +9,8 @@ import type {
   TrainScanReport,
   TrainStartRequest,
 } from '../../../shared/api/training-schemas.ts';
+import { addTunerToStudio } from '../api/add-tuner-to-studio.ts';
 import { useApi } from '../api/connection.ts';
-import { LAYER_OF_CONDITION } from '../api/generate-request.ts';
-import { addLayer, updateLayerSettings } from '../scene/layer-actions.ts';
 import { formatBytes, formatDate, formatDuration } from '../ui/format.ts';
 import { NotConnected } from '../ui/NotConnected.tsx';
 import { useStudio } from '../ui/studio.ts';
@@ -260,22 +259,19 @@ export function TrainingWizard({ onUseTuner }: { onUseTuner: () => void }) {
   }
 
   function addToMixer() {
-    if (!result) return;
-    if (result.kind === 'sc') {
-      const g = studio.generation.value;
-      if (!g.styleTuners.some((t) => t.tunerId === result.tunerId)) {
-        studio.generation.set({ styleTuners: [...g.styleTuners, { tunerId: result.tunerId, scale: 1 }] });
-      }
-    } else if (result.condition) {
-      const layerKind = LAYER_OF_CONDITION[result.condition];
-      let layer = studio.scene.state.layers.find((l) => l.kind === layerKind);
-      if (!layer) {
-        studio.run(addLayer, { kind: layerKind });
-        layer = studio.scene.state.layers.at(-1);
-      }
-      if (layer) studio.run(updateLayerSettings, { id: layer.id, patch: { tunerId: result.tunerId } });
+    if (!result?.tunerId) return;
+    try {
+      addTunerToStudio(studio, {
+        id: result.tunerId,
+        name: name.trim(),
+        kind: result.kind,
+        condition: result.condition,
+        preferredWeight: null,
+      });
+      onUseTuner();
+    } catch (err) {
+      studio.notices.error(err, 'Use the tuner');
     }
-    onUseTuner();
   }
 
   const stopped = live

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { BaseModelInfo, TunerSummary } from '../../../shared/api/library-schemas.ts';
+import { MAX_STYLE_TUNERS } from '../api/add-tuner-to-studio.ts';
 import { useApi } from '../api/connection.ts';
 import { startingWeight } from '../api/default-tuner.ts';
 import { CONDITION_OF_LAYER } from '../api/generate-request.ts';
@@ -196,7 +197,7 @@ export function TunerMixer() {
             aria-label="Add a style tuner"
             value=""
             onChange={(e) => e.target.value && addStyleTuner(e.target.value)}
-            disabled={settings.styleTuners.length >= 8}
+            disabled={settings.styleTuners.length >= MAX_STYLE_TUNERS}
           >
             <option value="">+ Add style tuner…</option>
             {data.sc
