@@ -33,6 +33,7 @@ async function runTraining(
     runs.progress(runId, lastStep, losses.splice(0));
     lastWrite = performance.now();
   };
+  let lastPreview: Uint8Array | undefined;
   const started = performance.now();
   const { jobId, result } = studio.jobs.enqueue(
     method,
@@ -42,6 +43,7 @@ async function runTraining(
         signal: job.signal,
         onProgress: (update) => {
           job.progress(update);
+          if (update.preview) lastPreview = update.preview;
           if (update.step === undefined) return;
           lastStep = update.step;
           if (update.loss !== undefined && Number.isFinite(update.loss))
@@ -60,6 +62,9 @@ async function runTraining(
       name: request.name,
       trainingRunId: runId,
     });
+    // The run's last sample is what the tuner makes: the card shows it rather than "no preview".
+    if (lastPreview && imported.tuner.previews.length === 0)
+      await studio.library.addPreview(imported.tuner.id, lastPreview);
     runs.complete(runId);
     return {
       runId: String(runId),

@@ -227,6 +227,7 @@ export const trainCommand: CliCommand = {
     };
     process.once('SIGINT', onSignal);
     let lastPrinted = 0;
+    let lastPreview: string | undefined;
     const onEvent = (e: TrainingEvent) => {
       if (values.json) {
         const { type } = e;
@@ -263,6 +264,7 @@ export const trainCommand: CliCommand = {
           lastPrinted = now;
         }
       } else if (e.type === 'preview') {
+        lastPreview = e.files[0] ?? lastPreview;
         if (tty) process.stderr.write('\n');
         process.stderr.write(`previews at step ${e.step}: ${e.files.join(', ')}\n`);
       }
@@ -282,10 +284,13 @@ export const trainCommand: CliCommand = {
       if (libraryDir) {
         const library = Library.open({ dataDir: libraryDir, checkIntegrity: false });
         try {
-          const id = await registerTrainedTuner(library, options, result, {
-            id: model.id,
-            hash: model.hash,
-          }).catch((err: Error) => {
+          const id = await registerTrainedTuner(
+            library,
+            options,
+            result,
+            { id: model.id, hash: model.hash },
+            lastPreview,
+          ).catch((err: Error) => {
             throw new Error(
               `${err.message}\nthe tuner file is kept at ${result.tunerPath}; add it with: scedit tuners import ${result.tunerPath}`,
             );
@@ -324,6 +329,8 @@ export async function registerTrainedTuner(
   options: TunerTrainingOptions,
   result: TunerTrainingResult,
   baseModel: { id: string; hash: string },
+  /** The run's last sample picture (a PNG file), which becomes the tuner's preview. */
+  lastPreview?: string,
 ): Promise<number> {
   if (!result.tunerPath) throw new Error('the run has no finished tuner to register');
   if (options.kind !== 'sc' && options.kind !== 'csc')
@@ -355,5 +362,7 @@ export async function registerTrainedTuner(
   runs.progress(runId, result.step, result.lossHistory);
   runs.complete(runId);
   const imported = await library.importTuner(result.tunerPath, { name: options.name, trainingRunId: runId });
+  if (lastPreview && imported.tuner.previews.length === 0)
+    await library.addPreview(imported.tuner.id, await readFile(lastPreview));
   return imported.tuner.id;
 }

@@ -76,6 +76,12 @@ describe('training over the socket', () => {
     expect(events.filter((e) => e.preview).map((e) => e.step)).toEqual([3]);
     const tuner = await api.tunersGet({ id: out.tunerId });
     expect(tuner).toMatchObject({ name: 'Flat tiles', kind: 'sc', trainingRunId: out.runId });
+    // The run's last sample is the tuner's preview in the library: the very PNG the progress showed.
+    expect(tuner.preview).not.toBeNull();
+    const shown = await fetch(api.fileUrl(tuner.preview!));
+    expect(Buffer.from(await shown.arrayBuffer()).toString('base64')).toBe(
+      events.filter((e) => e.preview).at(-1)!.preview,
+    );
     const run = (await api.trainRuns({})).runs.find((r) => r.id === out.runId)!;
     expect(run).toMatchObject({ status: 'completed', tunerId: out.tunerId, totalSteps: 3 });
     expect(run.lossHistory.length).toBeGreaterThan(0);
@@ -90,6 +96,8 @@ describe('training over the socket', () => {
       options: { steps: 2, batchSize: 2, learningRate: 2e-3, captionDropout: 0.5, previewEvery: 100 },
     });
     const tuner = await api.tunersGet({ id: out.tunerId });
+    // No sample was drawn (previewEvery beyond the run): no preview, and no error.
+    expect(tuner.preview).toBeNull();
     const root = fileStoreRoot(studio.context.dataDir);
     const info = await inspectTuner(join(root, tuner.fileHash.slice(0, 2), tuner.fileHash));
     expect(info.training).toMatchObject({ kind: 'csc', lr: 2e-3, batchSize: 2, captionDropout: 0.5 });

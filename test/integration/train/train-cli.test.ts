@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../main/cli/index.ts';
@@ -185,6 +186,10 @@ describe('scedit train', () => {
       expect(run.config).toMatchObject({ source: 'cli', batchSize: 2, steps: 3, dataFolder: data });
       expect(library.trainingRuns.losses(run.id).map((l) => l.step)).toEqual([1, 2, 3]);
       expect(library.baseModels.list().map((m) => m.hash)).toContain(modelHash);
+      // The run's last sample is its card's preview: the same picture as the file in previews/.
+      expect(tuner.previews).toHaveLength(1);
+      const sample = readFileSync(join(out, 'previews', 'step-000003-0.png'));
+      expect(createHash('sha256').update(sample).digest('hex')).toBe(tuner.previews[0]);
       expect(library.checkIntegrity().missingFiles).toEqual([]);
     } finally {
       library.close();
