@@ -6,7 +6,8 @@
 //   node --import tsx scripts/control-study/confirm.ts --tuners DIR --chosen WEIGHTS.json [--n 64]
 //     [--conditions …] [--weight W] [--out FILE]
 //
-// WEIGHTS.json is what weights.ts wrote (its `chosen`, `report` and `validation`); the fresh
+// WEIGHTS.json is what weights.ts wrote (its `chosen`, `report` and `validation`), or several such
+// files separated by commas (one sweep per method); the fresh
 // conditions are the held-out split's next N in the bench's seeded order, after those it used.
 // --weight W puts both methods at W instead (a like-for-like comparison at one weight).
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -40,11 +41,17 @@ const { values } = parseArgs({
   },
 });
 if (!values.tuners || !values.chosen) throw new Error('--tuners DIR and --chosen WEIGHTS.json are required');
-const sweep = JSON.parse(readFileSync(values.chosen, 'utf8')) as {
+interface Sweep {
   report: number;
   validation: number;
   chosen: { condition: ExperimentName; method: Method; weight: number }[];
-};
+}
+// One sweep per method (weights.ts --methods csc, then controlnet) is fine: their choices join.
+const sweeps = values.chosen.split(',').map((file) => JSON.parse(readFileSync(file, 'utf8')) as Sweep);
+for (const s of sweeps)
+  if (s.report !== sweeps[0]!.report || s.validation !== sweeps[0]!.validation)
+    throw new Error(`--chosen: the sweeps used different report/validation counts; they cannot be joined`);
+const sweep: Sweep = { ...sweeps[0]!, chosen: sweeps.flatMap((s) => s.chosen) };
 const n = Number(values.n);
 if (!Number.isInteger(n) || n < 2) throw new Error(`--n: a whole number of conditions >= 2, got ${values.n}`);
 const skip = sweep.report + sweep.validation;
