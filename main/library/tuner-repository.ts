@@ -1,6 +1,11 @@
 // Tuner rows: insert, read, list with search/filter/sort/pagination, and the artist's edits
 // (name, tags, notes, rating, previews). No files are touched here; see library.ts.
 import type { Database } from 'better-sqlite3';
+import {
+  MAX_PREFERRED_WEIGHT,
+  MAX_TRIGGER_PHRASE_LENGTH,
+  MAX_TRIGGER_WORDS,
+} from '../../shared/api/library-schemas.ts';
 import { ftsQuery } from './fts-query.ts';
 import type { DatasetSummary, TunerKind } from './tuner-inspector.ts';
 
@@ -149,8 +154,6 @@ export function normaliseTag(tag: string): string {
   return t;
 }
 
-export const MAX_TRIGGER_WORDS = 20;
-
 /**
  * Trigger words as stored: each trimmed with its spaces collapsed, empty ones dropped, repeats
  * (ignoring case) dropped; a phrase is at most 100 characters, a tuner has at most 20.
@@ -161,8 +164,10 @@ export function normaliseTriggerWords(words: readonly string[]): string[] {
   for (const word of words) {
     const w = word.normalize('NFKC').trim().replace(/\s+/g, ' ');
     if (w.length === 0 || seen.has(w.toLowerCase())) continue;
-    if (w.length > 100)
-      throw new Error(`trigger words "${w.slice(0, 20)}…" are ${w.length} characters; at most 100`);
+    if (w.length > MAX_TRIGGER_PHRASE_LENGTH)
+      throw new Error(
+        `trigger words "${w.slice(0, 20)}…" are ${w.length} characters; at most ${MAX_TRIGGER_PHRASE_LENGTH}`,
+      );
     seen.add(w.toLowerCase());
     out.push(w);
   }
@@ -171,7 +176,7 @@ export function normaliseTriggerWords(words: readonly string[]): string[] {
   return out;
 }
 
-export const MAX_PREFERRED_WEIGHT = 4;
+export { MAX_PREFERRED_WEIGHT, MAX_TRIGGER_WORDS };
 
 /** A weight in (0, MAX_PREFERRED_WEIGHT], the range the tuners table's CHECK takes. */
 export function isPreferredWeight(weight: number): boolean {
@@ -204,6 +209,13 @@ export interface NewTuner {
   trainingRunId?: number | null;
   dataset?: DatasetSummary | null;
   createdAt?: number;
+}
+
+export interface TunerEdits {
+  notes?: string;
+  rating?: number | null;
+  preferredWeight?: number | null;
+  triggerWords?: readonly string[];
 }
 
 export class TunerRepository {
@@ -355,6 +367,16 @@ export class TunerRepository {
       this.db.prepare('UPDATE tuners SET trigger_words = ? WHERE id = ?').run(json, id).changes,
       id,
     );
+  }
+
+  /** The artist's edits in one transaction; a field left undefined stays as it is. */
+  update(id: number, changes: TunerEdits): void {
+    this.db.transaction(() => {
+      if (changes.notes !== undefined) this.setNotes(id, changes.notes);
+      if (changes.rating !== undefined) this.setRating(id, changes.rating);
+      if (changes.preferredWeight !== undefined) this.setPreferredWeight(id, changes.preferredWeight);
+      if (changes.triggerWords !== undefined) this.setTriggerWords(id, changes.triggerWords);
+    })();
   }
 
   setRating(id: number, rating: number | null): void {

@@ -85,8 +85,14 @@ export const TunersTagRequest = z.object({
   add: z.array(Tag).max(50).default([]),
   remove: z.array(Tag).max(50).default([]),
 });
-/** The weight a tuner's layers start at: above 0, at most a layer's largest weight. */
-export const PreferredWeight = z.number().gt(0).max(4);
+/** The largest weight a tuner's layers may start at (a layer's largest weight). */
+export const MAX_PREFERRED_WEIGHT = 4;
+/** Trigger words a tuner holds, and the length of one phrase. */
+export const MAX_TRIGGER_WORDS = 20;
+export const MAX_TRIGGER_PHRASE_LENGTH = 100;
+
+/** The weight a tuner's layers start at: above 0, at most MAX_PREFERRED_WEIGHT. */
+export const PreferredWeight = z.number().gt(0).max(MAX_PREFERRED_WEIGHT);
 
 /** The artist's own words and judgements about a tuner; each field left out stays as it is. */
 export const TunersUpdateRequest = z
@@ -98,7 +104,10 @@ export const TunersUpdateRequest = z
     /** null: layers start at weight 1. */
     preferredWeight: PreferredWeight.nullable().optional(),
     /** The whole list; [] clears it. */
-    triggerWords: z.array(z.string().trim().min(1).max(100)).max(20).optional(),
+    triggerWords: z
+      .array(z.string().trim().min(1).max(MAX_TRIGGER_PHRASE_LENGTH))
+      .max(MAX_TRIGGER_WORDS)
+      .optional(),
   })
   .refine(
     (r) =>

@@ -6,7 +6,7 @@ import { ConditionKind } from '../../../shared/api/common-schemas.ts';
 import { StudioError } from '../../../shared/api/errors.ts';
 import type { MethodOutput, MethodParams } from '../../../shared/api/methods.ts';
 import { readRecipe } from '../../engine/io/recipe.ts';
-import type { TunerQuery, TunerSort } from '../../library/tuner-repository.ts';
+import type { TunerQuery, TunerRecord, TunerSort } from '../../library/tuner-repository.ts';
 import { normaliseTag } from '../../library/tuner-repository.ts';
 import type { Handler, StudioContext } from '../context.ts';
 import { fileRef, generationRecord, libraryId, tunerDetail, tunerSummary } from '../library-mapping.ts';
@@ -52,29 +52,19 @@ export const tunersSearch: Handler<'tunersSearch'> = async (params, studio) => {
   return { items: page.items.map(tunerSummary), total: page.total };
 };
 
-function detailOf(studio: StudioContext, id: number) {
-  const tuner = studio.library.tuners.require(id);
+function detailOf(studio: StudioContext, tuner: TunerRecord) {
   const parent =
     tuner.parentTunerId === null ? null : (studio.library.tuners.get(tuner.parentTunerId) ?? null);
   return tunerDetail(tuner, parent);
 }
 
 export const tunersGet: Handler<'tunersGet'> = async ({ id }, studio) =>
-  detailOf(studio, requireTuner(studio, id).id);
+  detailOf(studio, requireTuner(studio, id));
 
-export const tunersUpdate: Handler<'tunersUpdate'> = async (
-  { id, notes, rating, preferredWeight, triggerWords },
-  studio,
-) => {
+export const tunersUpdate: Handler<'tunersUpdate'> = async ({ id, ...changes }, studio) => {
   const tuner = requireTuner(studio, id);
-  const tuners = studio.library.tuners;
-  studio.library.db.transaction(() => {
-    if (notes !== undefined) tuners.setNotes(tuner.id, notes);
-    if (rating !== undefined) tuners.setRating(tuner.id, rating);
-    if (preferredWeight !== undefined) tuners.setPreferredWeight(tuner.id, preferredWeight);
-    if (triggerWords !== undefined) tuners.setTriggerWords(tuner.id, triggerWords);
-  })();
-  return detailOf(studio, tuner.id);
+  studio.library.tuners.update(tuner.id, changes);
+  return detailOf(studio, studio.library.tuners.require(tuner.id));
 };
 
 export const tunersImport: Handler<'tunersImport'> = async (params, studio) => {

@@ -233,12 +233,12 @@ export const tunersCommand: CliCommand = {
           const trigger = values.trigger?.filter((w) => w.trim() !== '');
           if (values.notes === undefined && rating === undefined && weight === undefined && !trigger)
             throw new UsageError('nothing to set: give --notes, --rating, --weight or --trigger');
-          lib.db.transaction(() => {
-            if (values.notes !== undefined) lib.tuners.setNotes(t.id, values.notes);
-            if (rating !== undefined) lib.tuners.setRating(t.id, rating);
-            if (weight !== undefined) lib.tuners.setPreferredWeight(t.id, weight);
-            if (trigger) lib.tuners.setTriggerWords(t.id, trigger);
-          })();
+          lib.tuners.update(t.id, {
+            notes: values.notes,
+            rating,
+            preferredWeight: weight,
+            triggerWords: trigger,
+          });
           const after = lib.tuners.require(t.id);
           out(after, describe(after));
           return 0;

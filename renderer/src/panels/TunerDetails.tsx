@@ -1,14 +1,12 @@
 // One tuner in full: where it came from (its training data, settings and loss curve, the tuner it
 // continued) and what the artist keeps about it (a rating, notes, the weight its layers start at).
 import { useEffect, useRef, useState } from 'react';
-import type { TunerDetail } from '../../../shared/api/library-schemas.ts';
+import { MAX_PREFERRED_WEIGHT, type TunerDetail } from '../../../shared/api/library-schemas.ts';
 import type { StudioClient } from '../../../shared/api/studio-client.ts';
 import { smoothLoss, trainingLineage } from '../api/tuner-lineage.ts';
 import { formatBytes, formatDate } from '../ui/format.ts';
 import { useStudio } from '../ui/studio.ts';
 import { LossPlot } from './LossPlot.tsx';
-
-const MAX_WEIGHT = 4;
 
 function Stars({ rating, onRate }: { rating: number | null; onRate: (rating: number | null) => void }) {
   return (
@@ -35,7 +33,7 @@ function WeightField({ weight, onCommit }: { weight: number | null; onCommit: (w
   const [draft, setDraft] = useState(weight === null ? '' : String(weight));
   useEffect(() => setDraft(weight === null ? '' : String(weight)), [weight]);
   const value = draft.trim() === '' ? null : Number(draft);
-  const valid = value === null || (Number.isFinite(value) && value > 0 && value <= MAX_WEIGHT);
+  const valid = value === null || (Number.isFinite(value) && value > 0 && value <= MAX_PREFERRED_WEIGHT);
   const commit = () => {
     if (valid && value !== weight) onCommit(value);
   };
@@ -46,7 +44,7 @@ function WeightField({ weight, onCommit }: { weight: number | null; onCommit: (w
         aria-label="Starting weight"
         aria-invalid={!valid}
         min={0.1}
-        max={MAX_WEIGHT}
+        max={MAX_PREFERRED_WEIGHT}
         step={0.1}
         placeholder="1"
         value={draft}
@@ -56,7 +54,7 @@ function WeightField({ weight, onCommit }: { weight: number | null; onCommit: (w
           if (e.key === 'Enter') commit();
         }}
       />
-      {!valid && <span className="warning">above 0, at most {MAX_WEIGHT}</span>}
+      {!valid && <span className="warning">above 0, at most {MAX_PREFERRED_WEIGHT}</span>}
     </span>
   );
 }
